@@ -1,0 +1,50 @@
+# Two commands: `make run` serves the portal with a demo catalog; `make test` runs the whole suite
+# on SQLite and on PostgreSQL. Both set up what they need on a fresh Debian machine with Python 3.11.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+FLASK  := $(BIN)/flask --app wsgi
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test install install-test system-deps test-sqlite test-postgresql clean
+
+run: install
+	$(FLASK) catalog init-db
+	$(FLASK) catalog demo
+	@echo "门户: http://127.0.0.1:$(PORT)/"
+	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 && $(PYTHON) -c "import ensurepip" 2>/dev/null \
+	  || ($(SUDO) apt-get update && $(SUDO) apt-get install -y python3-venv)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[postgresql]'
+	touch $@
+
+install-test: install system-deps $(VENV)/.installed-test
+
+$(VENV)/.installed-test: setup.cfg
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# PostgreSQL from Debian: the test setup starts its own throwaway server on a loopback port.
+system-deps:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	  || ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends postgresql)
+
+test: install-test
+	$(BIN)/pytest --db=sqlite
+	$(BIN)/pytest --db=postgresql
+
+test-sqlite: install-test
+	$(BIN)/pytest --db=sqlite
+
+test-postgresql: install-test
+	$(BIN)/pytest --db=postgresql
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,36 @@
+"""Resource codes (信息资源代码): `<category code>/<sequence>`, unique, never reused, stable across versions."""
+from __future__ import annotations
+
+from sqlalchemy import insert, update
+
+from app.extensions import db
+
+from .models import CodeSequence
+
+
+def next_sequence(category_code: str) -> int:
+    """Take the next number for a classification node, atomically.
+
+    The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite, in a BEGIN IMMEDIATE transaction),
+    so concurrent creators queue instead of reading the same value. Numbers only grow: a retired entry's code
+    is never handed out again.
+    """
+    session = db.session
+    dialect = session.get_bind().dialect.name
+    stmt = insert(CodeSequence).values(category_code=category_code, last_value=0)
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        stmt = pg_insert(CodeSequence).values(category_code=category_code, last_value=0).on_conflict_do_nothing()
+    else:
+        stmt = stmt.prefix_with("OR IGNORE")
+    session.execute(stmt)
+    return session.execute(
+        update(CodeSequence)
+        .where(CodeSequence.category_code == category_code)
+        .values(last_value=CodeSequence.last_value + 1)
+        .returning(CodeSequence.last_value)
+    ).scalar_one()
+
+
+def format_code(category_code: str, sequence: int, width: int) -> str:
+    return f"{category_code}/{sequence:0{width}d}"

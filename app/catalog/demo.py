@@ -1,0 +1,187 @@
+"""The demo catalog of the fictional 示例市: departments, classification, users and published entries.
+
+Everything goes through the same services as the web forms (one write path). Deterministic: the same
+`entries` and `seed` always give the same catalog, so tests and benchmarks can rely on it.
+"""
+from __future__ import annotations
+
+import logging
+import pathlib
+import random
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import yaml
+from sqlalchemy import func, select
+
+from app.accounts.models import Role, User
+from app.accounts.services import create_user
+from app.core.db import transaction
+from app.extensions import db
+from app.org.models import Department, RegionLevel
+from app.org.services import load_departments
+
+from .classification import load_classification
+from .models import Entry
+from .services import RegistryLookups, create_entry, publish, retire, update_draft
+
+log = logging.getLogger(__name__)
+
+DATA = pathlib.Path(__file__).with_name("demo_data")
+DEFAULT_SEED = 20261121
+DEMO_PASSWORD = "demo-pass-2026"
+
+# Demo accounts: (username, display name, role, department code or None for the authority)
+DEMO_USERS = [
+    ("admin", "平台管理员", Role.admin, "001"),
+    ("authority", "主管部门审核员", Role.authority_reviewer, "001"),
+    ("editor", "公安局编目员", Role.editor, None),
+    ("reviewer", "公安局审核员", Role.department_reviewer, None),
+    ("seeker", "民政局用户", Role.seeker, None),
+]
+EDITOR_DEPARTMENT = "市公安局"
+SEEKER_DEPARTMENT = "市民政局"
+
+# Variants that turn one template into many distinct entries for bulk (benchmark) catalogs.
+VARIANT_SCOPES = ["东城区", "西城区", "南湖区", "北山县", "高新区", "经开区", "滨江新区"]
+VARIANT_YEARS = list(range(2016, 2027))
+VARIANT_KINDS = ["", "历史数据", "统计汇总", "变更记录", "归档数据"]
+
+
+@dataclass(frozen=True)
+class Template:
+    department_code: str
+    raw: dict
+
+
+def load_templates() -> list[Template]:
+    data = yaml.safe_load((DATA / "resources.yaml").read_text(encoding="utf-8"))
+    return [Template(str(block["department"]), resource)
+            for block in data for resource in block["resources"]]
+
+
+def template_values(template: Template, department: Department, name: str) -> dict:
+    """Turn a template into the values a person would type into the entry form."""
+    raw = template.raw
+    fmt = list(raw["format"]) + [None, None]
+    method = list(raw.get("method") or []) + [None, None]
+    category = raw["category"]
+    items = []
+    for item in raw.get("items") or []:
+        item = list(item) + [None] * 5
+        items.append({
+            "name": item[0], "data_type": item[1], "length": "" if item[2] is None else str(item[2]),
+            "basic_item": item[3] == "basic", "sharing_type": item[4],
+        })
+    return {
+        "category_code": department.category_code if category == "dept" else str(category),
+        "name": name,
+        "provider": department.id,
+        "provider_unit": raw.get("unit"),
+        "source_system": raw.get("system"),
+        "summary": raw["summary"],
+        "format_category": fmt[0],
+        "format_type": fmt[1],
+        "format_note": fmt[2],
+        "sharing_type": raw["sharing"],
+        "sharing_condition": raw.get("condition"),
+        "non_sharing_basis": raw.get("basis"),
+        "sharing_method_category": method[0],
+        "sharing_method_type": method[1],
+        "sensitivity": raw.get("sensitivity") or [],
+        "open_to_public": bool(raw.get("open")),
+        "open_condition": raw.get("open_condition"),
+        "update_cycle": raw["cycle"],
+        "network": "external",
+        "data_items": items,
+    }
+
+
+def _variant_name(name: str, number: int) -> str:
+    """The number-th distinct variant of a template name (number 0 is the template itself)."""
+    if number == 0:
+        return name
+    n = number - 1
+    kind = VARIANT_KINDS[n % len(VARIANT_KINDS)]
+    n //= len(VARIANT_KINDS)
+    year = VARIANT_YEARS[n % len(VARIANT_YEARS)]
+    n //= len(VARIANT_YEARS)
+    scope = VARIANT_SCOPES[n % len(VARIANT_SCOPES)]
+    n //= len(VARIANT_SCOPES)
+    suffix = f"（{n + 1}）" if n else ""
+    base = f"{scope}{name}"
+    tail = f"（{year}年{kind}）{suffix}" if kind else f"（{year}年）{suffix}"
+    return (base[: 50 - len(tail)] + tail)
+
+
+def plan(templates: list[Template], entries: int, seed: int) -> Iterator[tuple[Template, str]]:
+    """Which template and name each demo entry gets: every template once, then variants, in a seeded order."""
+    rng = random.Random(seed)
+    order = list(templates)
+    rng.shuffle(order)
+    produced = 0
+    variant = 0
+    while produced < entries:
+        for template in order:
+            if produced >= entries:
+                return
+            yield template, _variant_name(template.raw["name"], variant)
+            produced += 1
+        variant += 1
+
+
+def is_empty() -> bool:
+    return not db.session.scalar(select(func.count(Entry.id)))
+
+
+def load_reference_data() -> None:
+    """Classification tree, departments (with their catalog nodes) and the demo accounts."""
+    with transaction():
+        load_classification(DATA / "classification.csv")
+        load_departments(DATA / "departments.csv")
+    with transaction():
+        by_name = {d.name: d for d in db.session.scalars(select(Department))}
+        for username, display_name, role, code in DEMO_USERS:
+            if db.session.scalar(select(User).where(User.username == username)):
+                continue
+            if code is None:
+                code = by_name[EDITOR_DEPARTMENT if role != Role.seeker else SEEKER_DEPARTMENT].code
+            create_user(username=username, display_name=display_name, role=role.value, department_code=code,
+                        password=DEMO_PASSWORD)
+
+
+def generate(entries: int, *, seed: int = DEFAULT_SEED, batch: int = 500,
+             progress: Callable[[int], None] | None = None) -> dict[str, int]:
+    """Create `entries` published entries (a few with pending revisions, a few retired), in batches."""
+    admin_id = db.session.scalar(select(User.id).where(User.username == "admin"))
+    codes = set(db.session.scalars(select(Department.code)))
+    templates = [t for t in load_templates() if t.department_code in codes]
+    rng = random.Random(seed + 1)
+    lookups = RegistryLookups()
+    stats = {"published": 0, "revised": 0, "retired": 0}
+    pending = list(plan(templates, entries, seed))
+    for start in range(0, len(pending), batch):
+        with transaction():
+            admin = db.session.get(User, admin_id)
+            departments = {d.code: d for d in db.session.scalars(select(Department))}
+            for template, name in pending[start:start + batch]:
+                department = departments[template.department_code]
+                values = template_values(template, department, name)
+                entry = create_entry(values, user=admin, lookups=lookups)
+                publish(entry, user=admin)
+                stats["published"] += 1
+                roll = rng.random()
+                if roll < 0.03:
+                    update_draft(entry, {**values, "summary": values["summary"] + "（拟补充近三年数据）"},
+                                 user=admin, change_note="季度维护：补充数据范围", lookups=lookups)
+                    stats["revised"] += 1
+                elif roll < 0.04:
+                    retire(entry, user=admin, reason="职能调整，该资源已并入其他信息资源")
+                    stats["retired"] += 1
+        db.session.expunge_all()
+        if progress:
+            progress(min(batch, len(pending) - start))
+    return stats
+
+
+__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "RegionLevel", "generate", "is_empty", "load_reference_data"]

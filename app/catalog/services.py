@@ -1,0 +1,260 @@
+"""Catalog services: the only code that writes entries. Forms, API, Excel import and CLI all call these.
+
+Each service checks permissions, validates through the schema, changes models, writes an audit entry and
+flushes; the edge (request, command, import) commits once.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Mapping
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app import audit
+from app.core.db import utcnow
+from app.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.core.timefmt import local_today
+from app.extensions import db
+from app.org.models import Department
+from catalog_schema import Problem, get_schema, validate_entry
+
+from . import permissions
+from .codes import format_code, next_sequence
+from .models import Category, Entry, EntryStatus, EntryVersion, VersionState
+
+log = logging.getLogger(__name__)
+
+# Stored on the entry row (identity), not in a version's data.
+IDENTITY_KEYS = ("category_code", "provider")
+
+
+class RegistryLookups:
+    """What schema validation needs to know about the registry (existing categories and resource codes)."""
+
+    def __init__(self):
+        self._categories: set[str] | None = None
+
+    def category_exists(self, code: str) -> bool:
+        if self._categories is None:
+            self._categories = set(db.session.scalars(select(Category.code)))
+        return code in self._categories
+
+    def missing_resource_codes(self, codes: list[str]) -> list[str]:
+        if not codes:
+            return []
+        found = set(db.session.scalars(select(Entry.resource_code).where(Entry.resource_code.in_(codes))))
+        return [c for c in codes if c not in found]
+
+
+def get_entry_or_404(entry_id: int) -> Entry:
+    entry = db.session.get(Entry, entry_id)
+    if entry is None:
+        raise NotFound("未找到该信息资源", "entry not found")
+    return entry
+
+
+def get_entry_by_code(resource_code: str) -> Entry | None:
+    return db.session.scalar(select(Entry).where(Entry.resource_code == resource_code))
+
+
+def _problem(key: str, message: str, message_en: str) -> Problem:
+    return Problem(key, get_schema().label(key), message, message_en)
+
+
+def _resolve_provider(values: Mapping, user) -> Department | None:
+    raw = values.get("provider")
+    if raw in (None, ""):
+        return user.department if user is not None and getattr(user, "department", None) else None
+    try:
+        department = db.session.get(Department, int(raw))
+    except (TypeError, ValueError):
+        department = None
+    if department is None:
+        raise InvalidInput([_problem("provider", f"「信息资源提供方」“{raw}”不是已登记的部门",
+                                     "provider is not a registered department")])
+    return department
+
+
+def _category_problems(category_code: str | None, department: Department) -> list[Problem]:
+    """A department-class entry must sit under its own provider's node (部门信息资源类按部门编目)."""
+    if not category_code or not category_code.startswith("3") or not department.category_code:
+        return []
+    if category_code.startswith(department.category_code):
+        return []
+    return [_problem("category_code",
+                     f"「信息资源分类」“{category_code}”属于其他部门：部门信息资源类须选择本部门的分类“{department.category_code}”",
+                     "a department-class entry must be classified under its provider's own node")]
+
+
+def _version_data(clean: dict) -> dict:
+    return {k: v for k, v in clean.items() if k not in IDENTITY_KEYS}
+
+
+def create_entry(values: Mapping, *, user, lookups: RegistryLookups | None = None) -> Entry:
+    """编目: register a new entry as a draft (version 1) with a freshly allocated resource code."""
+    department = _resolve_provider(values, user)
+    if department is not None:
+        permissions.require(
+            permissions.can_compile(user, department.id),
+            f"您只能为本部门编目，无权为“{department.name}”登记信息资源",
+            "you may only compile entries for your own department")
+    clean, problems = validate_entry({**values, "provider": department.id if department else None},
+                                     lookups=lookups or RegistryLookups())
+    if department is not None:
+        problems += _category_problems(clean.get("category_code"), department)
+    if problems:
+        raise InvalidInput(problems)
+
+    category_code = clean["category_code"]
+    sequence = next_sequence(category_code)
+    entry = Entry(
+        resource_code=format_code(category_code, sequence, current_app.config["RESOURCE_CODE_WIDTH"]),
+        category_code=category_code,
+        department_id=department.id,
+        status=EntryStatus.draft,
+    )
+    version = EntryVersion(entry=entry, number=1, state=VersionState.draft, name=clean["name"],
+                           data=_version_data(clean), created_by_id=user.id)
+    db.session.add_all([entry, version])
+    db.session.flush()
+    entry.draft_version = version
+    audit.record("entry.create", entry, actor=user, department_id=department.id,
+                 summary=f"登记信息资源 {entry.resource_code} {clean['name']}")
+    db.session.flush()
+    return entry
+
+
+def update_draft(entry: Entry, values: Mapping, *, user, lock_version: int | None = None,
+                 change_note: str | None = None, lookups: RegistryLookups | None = None) -> EntryVersion | None:
+    """Save metadata as the entry's working draft.
+
+    A published entry gets a new draft version (the published one stays visible). Returns the draft, or None
+    when the values equal what is already there (nothing is written: re-saving is idempotent).
+    Raises Conflict when `lock_version` is given and someone saved the draft in between.
+    """
+    permissions.require(permissions.can_compile(user, entry.department_id),
+                        f"您无权修改“{entry.department.name}”的信息资源",
+                        "you may only edit your own department's entries")
+    if entry.status == EntryStatus.retired:
+        raise Conflict("该信息资源已停用，不能修改", "the entry is retired")
+    values = dict(values)
+    problems: list[Problem] = []
+    for key, current in (("category_code", entry.category_code), ("provider", entry.department_id)):
+        given = values.get(key)
+        if given not in (None, "") and str(given) != str(current):
+            problems.append(_problem(key, f"「{get_schema().label(key)}」首次登记后不可更改；如需调整，请停用本资源后重新登记",
+                                     f"{key} cannot change after the entry is created"))
+        values[key] = current
+    clean, more = validate_entry(values, lookups=lookups or RegistryLookups())
+    problems += more
+    if problems:
+        raise InvalidInput(problems)
+    data = _version_data(clean)
+
+    draft = entry.draft_version
+    if draft is not None:
+        if lock_version is not None and lock_version != draft.lock_version:
+            raise Conflict("保存冲突：其他人在您编辑期间保存了这份草稿，请查看最新内容后再保存",
+                           "the draft was saved by someone else in the meantime")
+        if _same(draft.data, data):
+            return None
+        draft.data = data
+        draft.name = clean["name"]
+        draft.change_note = change_note or draft.change_note
+        action, summary = "entry.update_draft", f"修改草稿 {entry.resource_code} 第 {draft.number} 版"
+    else:
+        published = entry.published_version
+        if published is not None and _same(_without_release(published.data), data):
+            return None
+        number = (db.session.scalar(select(func.max(EntryVersion.number)).where(EntryVersion.entry_id == entry.id))
+                  or 0) + 1
+        draft = EntryVersion(entry=entry, number=number, state=VersionState.draft, name=clean["name"], data=data,
+                             created_by_id=user.id, change_note=change_note)
+        db.session.add(draft)
+        db.session.flush()
+        entry.draft_version = draft
+        action, summary = "entry.revise", f"修订信息资源 {entry.resource_code}，新建第 {number} 版草稿"
+    entry.updated_at = utcnow()
+    db.session.flush()
+    audit.record(action, entry, actor=user, department_id=entry.department_id, summary=summary,
+                 details={"version": draft.number})
+    db.session.flush()
+    return draft
+
+
+def _without_release(data: dict) -> dict:
+    return {k: v for k, v in data.items() if k != "release_date"}
+
+
+def _same(a: dict, b: dict) -> bool:
+    return _without_release(a) == _without_release(b)
+
+
+def publish(entry: Entry, *, user, note: str | None = None) -> EntryVersion:
+    """发布: make the working draft the published version; the previous published version is kept as history."""
+    permissions.require(permissions.can_publish(user), "只有主管部门审核员或平台管理员可以发布信息资源",
+                        "only authority reviewers and admins may publish")
+    draft = entry.draft_version
+    if draft is None or entry.status == EntryStatus.retired:
+        raise Conflict("该信息资源没有可发布的草稿", "the entry has no draft to publish")
+    previous = entry.published_version
+    if previous is not None:
+        previous.state = VersionState.superseded
+        db.session.flush()
+    now = utcnow()
+    draft.state = VersionState.published
+    draft.published_at = now
+    draft.published_by_id = user.id
+    draft.data = {**draft.data, "release_date": local_today().isoformat()}
+    if note:
+        draft.change_note = note
+    entry.published_version = draft
+    entry.draft_version = None
+    entry.status = EntryStatus.published
+    entry.updated_at = now
+    db.session.flush()
+    audit.record("entry.publish", entry, actor=user, department_id=entry.department_id,
+                 summary=f"发布信息资源 {entry.resource_code} 第 {draft.number} 版", details={"version": draft.number})
+    db.session.flush()
+    return draft
+
+
+def retire(entry: Entry, *, user, reason: str) -> Entry:
+    """停用: withdraw the entry from every catalog. Its code stays taken and every version stays in history."""
+    permissions.require(permissions.can_retire(user, entry.department_id),
+                        f"您无权停用“{entry.department.name}”的信息资源", "you may not retire this entry")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput([Problem("reason", "停用原因", "「停用原因」为必填项", "reason is required")])
+    if len(reason) > 1000:
+        raise InvalidInput([Problem("reason", "停用原因", "「停用原因」不能超过 1000 个字符", "reason is too long")])
+    if entry.status == EntryStatus.retired:
+        raise Conflict("该信息资源已经停用", "the entry is already retired")
+    if entry.draft_version is not None:
+        entry.draft_version.state = VersionState.discarded
+        entry.draft_version = None
+    entry.status = EntryStatus.retired
+    entry.retired_at = utcnow()
+    entry.retired_reason = reason
+    db.session.flush()
+    audit.record("entry.retire", entry, actor=user, department_id=entry.department_id,
+                 summary=f"停用信息资源 {entry.resource_code}：{reason}")
+    db.session.flush()
+    return entry
+
+
+def full_values(entry: Entry, version: EntryVersion) -> dict:
+    """Every schema field of a version, identity fields included (for display, diff and export)."""
+    return {
+        **version.data,
+        "category_code": entry.category_code,
+        "provider": entry.department_id,
+        "resource_code": entry.resource_code,
+    }
+
+
+__all__ = [
+    "RegistryLookups", "create_entry", "full_values", "get_entry_by_code", "get_entry_or_404", "publish",
+    "retire", "update_draft", "PermissionDenied",
+]

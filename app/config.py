@@ -1,0 +1,42 @@
+"""Every setting, declared once with its default and a one-line doc. Environment variables use the prefix CATALOG_."""
+from __future__ import annotations
+
+import os
+import pathlib
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+# name: (default, doc). Defaults may be callables of the instance path.
+SETTINGS: dict[str, tuple[object, str]] = {
+    "DATABASE_URL": (lambda inst: f"sqlite:///{inst / 'catalog.db'}",
+                     "SQLAlchemy URL of the database; SQLite under instance/ by default, e.g. postgresql+psycopg://user@host/db"),
+    "SECRET_KEY": (None, "session signing key; generated once into instance/secret_key when unset"),
+    "RESOURCE_CODE_WIDTH": (6, "digits of the sequence part of a resource code (<category code>/<sequence>)"),
+    "DEPARTMENT_CATEGORY_ROOT": ("307001", "classification node under which each department gets its own 细目 (部门信息资源类)"),
+    "AUTHORITY_DEPARTMENT_CODE": ("001", "code of the competent authority (主管部门) among the departments"),
+    "PAGE_SIZE": (20, "entries per page on list pages"),
+    "TIMEZONE": ("Asia/Shanghai", "time zone used to show dates (stored in UTC)"),
+    "MAX_CONTENT_LENGTH": (16 * 1024 * 1024, "largest request body accepted, in bytes"),
+    "SESSION_COOKIE_SECURE": (False, "send the session cookie over HTTPS only (set true behind HTTPS)"),
+}
+
+
+def _coerce(value: str, default: object) -> object:
+    if isinstance(default, bool):
+        return value.lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(value)
+    return value
+
+
+def load_config(instance_path: pathlib.Path, overrides: dict | None = None) -> dict:
+    """Defaults, then CATALOG_* environment variables, then explicit overrides (tests)."""
+    out: dict[str, object] = {}
+    for name, (default, _doc) in SETTINGS.items():
+        value = default(instance_path) if callable(default) else default
+        env = os.environ.get(f"CATALOG_{name}")
+        if env is not None and env != "":
+            value = _coerce(env, value)
+        out[name] = value
+    out.update(overrides or {})
+    return out

@@ -1,0 +1,1 @@
+"""The read side: home page, the catalogs, entry pages. No writes."""

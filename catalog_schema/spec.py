@@ -1,0 +1,179 @@
+"""Load the declarative catalog schema (目录元数据规范) into immutable field specs.
+
+Nothing here knows of Flask or the ORM: `search/` and `importers/` read the same specs.
+"""
+from __future__ import annotations
+
+import functools
+import pathlib
+from dataclasses import dataclass, field
+
+import yaml
+
+SCHEMA_FILE = pathlib.Path(__file__).with_name("catalog.yaml")
+
+FIELD_TYPES = {
+    "text", "textarea", "enum", "multi_enum", "bool", "date", "integer", "code_list", "category", "department",
+}
+
+
+@dataclass(frozen=True)
+class Term:
+    """One value of a controlled vocabulary (代码表中的一项)."""
+
+    code: str
+    label: str
+    label_en: str = ""
+    national_code: str | None = None
+    parent: str | None = None
+    other: bool = False
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    key: str
+    label: str
+    terms: tuple[Term, ...]
+
+    @functools.cached_property
+    def by_code(self) -> dict[str, Term]:
+        return {t.code: t for t in self.terms}
+
+    @functools.cached_property
+    def by_label(self) -> dict[str, Term]:
+        """Label → term, also national codes, so Excel cells may carry either."""
+        out = {t.label: t for t in self.terms}
+        out.update({t.national_code: t for t in self.terms if t.national_code})
+        return out
+
+    def label_of(self, code: str | None) -> str:
+        term = self.by_code.get(code or "")
+        return term.label if term else (code or "")
+
+    def children_of(self, parent: str) -> list[Term]:
+        return [t for t in self.terms if t.parent == parent]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One metadata element: everything the form, validator, Excel, API and index need to know."""
+
+    key: str
+    label: str
+    label_en: str
+    type: str
+    section: str = "basic"
+    required: bool = False
+    editable: bool = True
+    vocabulary: str | None = None
+    max_length: int | None = None
+    help: str = ""
+    search: tuple[str, ...] = ()
+    weight: int = 1
+    national_element: int | None = None
+    dcat: str | None = None
+
+    @property
+    def bilingual_label(self) -> str:
+        return f"{self.label} ({self.label_en})"
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    label: str
+    label_en: str
+
+
+@dataclass(frozen=True)
+class CatalogSchema:
+    version: int
+    sections: tuple[Section, ...]
+    vocabularies: dict[str, Vocabulary]
+    fields: tuple[FieldSpec, ...]
+    item_fields: tuple[FieldSpec, ...]
+    items_label: str
+    items_label_en: str
+    items_help: str
+    items_search_weight: int = 4
+    _by_key: dict[str, FieldSpec] = field(default_factory=dict, repr=False)
+
+    def field(self, key: str) -> FieldSpec:
+        return self._by_key[key]
+
+    def item_field(self, key: str) -> FieldSpec:
+        return next(f for f in self.item_fields if f.key == key)
+
+    def vocabulary(self, key: str) -> Vocabulary:
+        return self.vocabularies[key]
+
+    @property
+    def editable_fields(self) -> tuple[FieldSpec, ...]:
+        return tuple(f for f in self.fields if f.editable)
+
+    def fields_in(self, section: str) -> list[FieldSpec]:
+        return [f for f in self.fields if f.section == section]
+
+    def label(self, key: str) -> str:
+        if key == "data_items":
+            return self.items_label
+        return self._by_key[key].label
+
+    def display(self, spec: FieldSpec, value) -> str:
+        """A stored value as a person reads it (vocabulary labels, 是/否, lists joined)."""
+        if value is None or value == "" or value == []:
+            return ""
+        if spec.type == "bool":
+            return "是" if value else "否"
+        if spec.type == "enum" and spec.vocabulary:
+            return self.vocabularies[spec.vocabulary].label_of(value)
+        if spec.type == "multi_enum" and spec.vocabulary:
+            vocab = self.vocabularies[spec.vocabulary]
+            return "、".join(vocab.label_of(v) for v in value)
+        if spec.type == "code_list":
+            return "；".join(value)
+        return str(value)
+
+
+def _field(raw: dict) -> FieldSpec:
+    if raw["type"] not in FIELD_TYPES:
+        raise ValueError(f"catalog schema: field {raw['key']!r} has unknown type {raw['type']!r}")
+    raw = dict(raw)
+    raw["search"] = tuple(raw.get("search") or ())
+    return FieldSpec(**raw)
+
+
+def load_schema(path: pathlib.Path | str = SCHEMA_FILE) -> CatalogSchema:
+    """Read and check a schema file; raises ValueError naming the faulty declaration."""
+    data = yaml.safe_load(pathlib.Path(path).read_text(encoding="utf-8"))
+    vocabularies = {
+        key: Vocabulary(key=key, label=v["label"], terms=tuple(Term(**t) for t in v["values"]))
+        for key, v in data["vocabularies"].items()
+    }
+    fields = tuple(_field(f) for f in data["fields"])
+    items = data["data_items"]
+    item_fields = tuple(_field(f) for f in items["fields"])
+    for spec in fields + item_fields:
+        if spec.type in ("enum", "multi_enum") and spec.vocabulary not in vocabularies:
+            raise ValueError(f"catalog schema: field {spec.key!r} names unknown vocabulary {spec.vocabulary!r}")
+    keys = [f.key for f in fields]
+    if len(keys) != len(set(keys)):
+        raise ValueError("catalog schema: duplicate field keys")
+    return CatalogSchema(
+        version=data["version"],
+        sections=tuple(Section(**s) for s in data["sections"]),
+        vocabularies=vocabularies,
+        fields=fields,
+        item_fields=item_fields,
+        items_label=items["label"],
+        items_label_en=items["label_en"],
+        items_help=items.get("help", ""),
+        items_search_weight=items.get("search_weight", 4),
+        _by_key={f.key: f for f in fields},
+    )
+
+
+@functools.cache
+def get_schema() -> CatalogSchema:
+    """The deployment's schema (cached: the file is read once per process)."""
+    return load_schema()

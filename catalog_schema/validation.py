@@ -1,0 +1,254 @@
+"""Validation of catalog entries: marshmallow schemas generated from the field specs, then cross-field rules.
+
+`validate_entry(raw)` is the one validator used by the web forms, the API, the Excel importer and the CLI.
+Every problem names its field in Chinese (and English, for API clients).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping, Protocol
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
+
+from .spec import CatalogSchema, FieldSpec, get_schema
+
+TRUTHY = {"1", "true", "True", "yes", "y", "on", "是", "Y", "TRUE", 1, True}
+FALSY = {"0", "false", "False", "no", "n", "off", "否", "N", "FALSE", 0, False}
+CODE_LIST_SPLIT = re.compile(r"[;；,，、\s]+")
+LENGTH_PATTERN = re.compile(r"^\d{1,5}(,\d{1,3})?$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation problem. `path` is e.g. ``sharing_type`` or ``data_items[2].name``."""
+
+    path: str
+    label: str
+    message: str
+    message_en: str
+
+    def as_dict(self) -> dict:
+        return {"field": self.path, "label": self.label, "message": self.message, "message_en": self.message_en}
+
+
+class Lookups(Protocol):
+    """What validation needs from the registry, supplied by the caller (the app's services)."""
+
+    def category_exists(self, code: str) -> bool: ...
+
+    def missing_resource_codes(self, codes: list[str]) -> list[str]: ...
+
+
+# ---- marshmallow schemas generated from the specs ------------------------------------------------
+
+def _messages(spec: FieldSpec) -> dict[str, str]:
+    return {
+        "required": f"「{spec.label}」为必填项",
+        "null": f"「{spec.label}」为必填项",
+        "invalid": f"「{spec.label}」的格式不正确",
+    }
+
+
+def _marshmallow_field(spec: FieldSpec, schema: CatalogSchema) -> fields.Field:
+    kwargs: dict[str, Any] = {
+        "required": spec.required,
+        "allow_none": not spec.required,
+        "error_messages": _messages(spec),
+        "metadata": {"label": spec.label, "label_en": spec.label_en},
+    }
+    if not spec.required:
+        kwargs["load_default"] = [] if spec.type in ("multi_enum", "code_list") else None
+    validators = []
+    if spec.max_length:
+        validators.append(validate.Length(
+            max=spec.max_length, error=f"「{spec.label}」不能超过 {spec.max_length} 个字符"))
+    if spec.type in ("text", "textarea", "category"):
+        return fields.String(validate=validators, **kwargs)
+    if spec.type == "enum":
+        vocab = schema.vocabularies[spec.vocabulary]
+        validators.append(validate.OneOf(
+            [t.code for t in vocab.terms], error=f"「{spec.label}」的取值 “{{input}}” 不在代码表中"))
+        return fields.String(validate=validators, **kwargs)
+    if spec.type == "multi_enum":
+        vocab = schema.vocabularies[spec.vocabulary]
+        inner = fields.String(validate=validate.OneOf(
+            [t.code for t in vocab.terms], error=f"「{spec.label}」的取值 “{{input}}” 不在代码表中"))
+        return fields.List(inner, **kwargs)
+    if spec.type == "bool":
+        return fields.Boolean(truthy=TRUTHY, falsy=FALSY, **kwargs)
+    if spec.type == "date":
+        kwargs["error_messages"]["invalid"] = f"「{spec.label}」须为日期，格式 YYYY-MM-DD"
+        return fields.Date(**kwargs)
+    if spec.type == "integer":
+        kwargs["error_messages"]["invalid"] = f"「{spec.label}」须为整数"
+        return fields.Integer(strict=False, validate=validate.Range(
+            min=0, error=f"「{spec.label}」不能为负数"), **kwargs)
+    if spec.type == "code_list":
+        return fields.List(fields.String(validate=validate.Length(max=64)), **kwargs)
+    if spec.type == "department":
+        kwargs["error_messages"]["invalid"] = f"「{spec.label}」须为已登记的部门"
+        return fields.Integer(strict=False, **kwargs)
+    raise ValueError(spec.type)
+
+
+class _Normalizing(Schema):
+    """Strips strings, turns blanks into None and splits code lists, before marshmallow sees them."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    _list_keys: tuple[str, ...] = ()
+
+    @pre_load
+    def normalize(self, data, **kwargs):
+        if not isinstance(data, Mapping):
+            return data
+        out = {}
+        for key, value in data.items():
+            if isinstance(value, str):
+                value = value.strip()
+                if key in self._list_keys:
+                    value = [v for v in CODE_LIST_SPLIT.split(value) if v]
+                elif value == "":
+                    value = None
+            elif key in self._list_keys and value is None:
+                value = []
+            out[key] = value
+        return out
+
+
+def build_marshmallow_schemas(schema: CatalogSchema) -> tuple[type[Schema], type[Schema]]:
+    """(EntryArgs, DataItemArgs) classes generated from the field specs."""
+    item_attrs = {s.key: _marshmallow_field(s, schema) for s in schema.item_fields}
+    item_attrs["_list_keys"] = tuple(s.key for s in schema.item_fields if s.type in ("multi_enum", "code_list"))
+    DataItemArgs = type("DataItemArgs", (_Normalizing,), item_attrs)
+
+    entry_attrs: dict[str, Any] = {
+        s.key: _marshmallow_field(s, schema) for s in schema.fields if s.editable
+    }
+    entry_attrs["data_items"] = fields.List(
+        fields.Nested(DataItemArgs), load_default=list, allow_none=False,
+        metadata={"label": schema.items_label})
+    entry_attrs["_list_keys"] = tuple(
+        s.key for s in schema.fields if s.type in ("multi_enum", "code_list"))
+    EntryArgs = type("EntryArgs", (_Normalizing,), entry_attrs)
+    return EntryArgs, DataItemArgs
+
+
+_generated: dict[int, tuple[type[Schema], type[Schema]]] = {}
+
+
+def marshmallow_schemas(schema: CatalogSchema | None = None) -> tuple[type[Schema], type[Schema]]:
+    schema = schema or get_schema()
+    key = id(schema)
+    if key not in _generated:
+        _generated[key] = build_marshmallow_schemas(schema)
+    return _generated[key]
+
+
+# ---- problems from marshmallow errors -------------------------------------------------------------
+
+def _english(spec_key: str, message: str) -> str:
+    if "必填" in message:
+        return f"{spec_key} is required"
+    if "不能超过" in message:
+        return f"{spec_key} is too long"
+    if "代码表" in message:
+        return f"{spec_key} has a value that is not in its vocabulary"
+    if "日期" in message:
+        return f"{spec_key} must be a date (YYYY-MM-DD)"
+    if "整数" in message or "负数" in message:
+        return f"{spec_key} must be a non-negative integer"
+    return f"{spec_key} is invalid"
+
+
+def item_label(schema: CatalogSchema, index: int, key: str | None = None) -> str:
+    base = f"{schema.items_label}第{index + 1}行"
+    if key is None:
+        return base
+    return f"{base}「{schema.item_field(key).label}」"
+
+
+def _flatten(schema: CatalogSchema, errors: dict) -> list[Problem]:
+    problems: list[Problem] = []
+    for key, value in errors.items():
+        if key == "data_items" and isinstance(value, dict):
+            for index, item_errors in sorted(value.items()):
+                if not isinstance(item_errors, dict):
+                    problems.append(Problem(f"data_items[{index}]", item_label(schema, index),
+                                            f"{item_label(schema, index)}格式不正确", "data item is invalid"))
+                    continue
+                for item_key, messages in item_errors.items():
+                    label = item_label(schema, index, item_key)
+                    for message in _messages_of(messages):
+                        text = message.replace(f"「{schema.item_field(item_key).label}」", label)
+                        problems.append(Problem(f"data_items[{index}].{item_key}", label, text,
+                                                f"data_items[{index}].{_english(item_key, message)}"))
+            continue
+        if key == "data_items":
+            problems.append(Problem("data_items", schema.items_label,
+                                    f"「{schema.items_label}」须为列表", "data_items must be a list"))
+            continue
+        if key == "_schema":
+            problems.append(Problem("", "", "提交的内容须为对象（键值对）", "the payload must be an object"))
+            continue
+        label = schema.label(key)
+        for message in _messages_of(value):
+            problems.append(Problem(key, label, message, _english(key, message)))
+    return problems
+
+
+def _messages_of(value) -> list[str]:
+    if isinstance(value, list):
+        return [m for v in value for m in _messages_of(v)]
+    if isinstance(value, dict):  # errors inside a list field: {index: [messages]}
+        return [m for v in value.values() for m in _messages_of(v)]
+    return [str(value)]
+
+
+# ---- the entry point ------------------------------------------------------------------------------
+
+def validate_entry(raw: Mapping, *, lookups: Lookups | None = None,
+                   schema: CatalogSchema | None = None) -> tuple[dict, list[Problem]]:
+    """Validate one entry's editable metadata (with its data items).
+
+    Returns the cleaned values (JSON-ready: dates as ISO strings) and the list of problems; the values are
+    only meaningful when the list is empty.
+    """
+    from .rules import check_rules
+
+    schema = schema or get_schema()
+    EntryArgs, _ = marshmallow_schemas(schema)
+    try:
+        clean = EntryArgs().load(raw)
+        problems: list[Problem] = []
+    except ValidationError as error:
+        problems = _flatten(schema, error.messages if isinstance(error.messages, dict) else {"_schema": 1})
+        clean = error.valid_data if isinstance(error.valid_data, dict) else {}
+    clean = to_json_values(schema, clean)
+    problems += check_rules(schema, clean, lookups, already=problems)
+    return clean, problems
+
+
+def to_json_values(schema: CatalogSchema, clean: dict) -> dict:
+    """Dates to ISO strings, every editable key present, data items with every item key present."""
+    out: dict[str, Any] = {}
+    for spec in schema.fields:
+        if not spec.editable:
+            continue
+        value = clean.get(spec.key)
+        if value is not None and spec.type == "date" and not isinstance(value, str):
+            value = value.isoformat()
+        if value is None and spec.type in ("multi_enum", "code_list"):
+            value = []
+        if value is None and spec.type == "bool" and spec.required is False:
+            value = False
+        out[spec.key] = value
+    items = []
+    for item in clean.get("data_items") or []:
+        if isinstance(item, dict):
+            items.append({s.key: item.get(s.key) if not (s.type == "bool" and item.get(s.key) is None) else False
+                          for s in schema.item_fields})
+    out["data_items"] = items
+    return out
