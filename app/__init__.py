@@ -6,7 +6,7 @@ import os
 import pathlib
 import secrets
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from .config import ROOT, load_config
@@ -43,10 +43,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import models  # noqa: F401  (every table registered with the metadata)
     from .accounts.views import bp as accounts_bp
+    from .catalog.views import bp as catalog_bp
     from .portal.views import bp as portal_bp
+    from .review.views import bp as review_bp
 
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(portal_bp)
+    for blueprint in (accounts_bp, portal_bp, catalog_bp, review_bp):
+        app.register_blueprint(blueprint)
 
     from .cli import catalog_cli
     app.cli.add_command(catalog_cli)
@@ -67,7 +69,13 @@ def _instance_secret(instance_path: pathlib.Path) -> str:
 def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _intent():
-        write_intent.set(request.method in ("POST", "PUT", "PATCH", "DELETE"))
+        g.write_intent_token = write_intent.set(request.method in ("POST", "PUT", "PATCH", "DELETE"))
+
+    @app.teardown_request
+    def _reset_intent(_exc):
+        token = g.pop("write_intent_token", None)
+        if token is not None:
+            write_intent.reset(token)
 
     @app.after_request
     def _commit_once(response):

@@ -17,6 +17,10 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "PAGE_SIZE": (20, "entries per page on list pages"),
     "TIMEZONE": ("Asia/Shanghai", "time zone used to show dates (stored in UTC)"),
     "MAX_CONTENT_LENGTH": (16 * 1024 * 1024, "largest request body accepted, in bytes"),
+    "PASSWORD_HASH_METHOD": ("scrypt", "werkzeug password hashing method (tests use a cheap one)"),
+    "LOGIN_MAX_FAILURES": (5, "failed sign-ins for one account before it is locked"),
+    "LOGIN_LOCK_MINUTES": (15, "how long an account stays locked after too many failed sign-ins"),
+    "REVIEW_OVERDUE_DAYS": (5, "days a review may wait before the queue flags it as overdue"),
     "SESSION_COOKIE_SECURE": (False, "send the session cookie over HTTPS only (set true behind HTTPS)"),
 }
 

@@ -72,6 +72,7 @@ class FieldSpec:
     weight: int = 1
     national_element: int | None = None
     dcat: str | None = None
+    show_when: dict | None = field(default=None, hash=False, compare=False)
 
     @property
     def bilingual_label(self) -> str:
@@ -156,6 +157,14 @@ def load_schema(path: pathlib.Path | str = SCHEMA_FILE) -> CatalogSchema:
     for spec in fields + item_fields:
         if spec.type in ("enum", "multi_enum") and spec.vocabulary not in vocabularies:
             raise ValueError(f"catalog schema: field {spec.key!r} names unknown vocabulary {spec.vocabulary!r}")
+    by_key = {f.key: f for f in fields}
+    for spec in fields:
+        for other, wanted in (spec.show_when or {}).items():
+            if other not in by_key:
+                raise ValueError(f"catalog schema: field {spec.key!r} shows when unknown field {other!r}")
+            if wanted == "@other":
+                vocab = vocabularies[by_key[other].vocabulary]
+                spec.show_when[other] = [t.code for t in vocab.terms if t.other]
     keys = [f.key for f in fields]
     if len(keys) != len(set(keys)):
         raise ValueError("catalog schema: duplicate field keys")

@@ -12,6 +12,7 @@ import pathlib
 import sqlite3
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app import create_app
@@ -114,15 +115,30 @@ def database_url(databases):
 @pytest.fixture
 def app(database_url, tmp_path, monkeypatch):
     monkeypatch.setenv("CATALOG_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app({"DATABASE_URL": database_url, "TESTING": True})
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     with app.app_context():
         yield app
         db.session.remove()
         db.engine.dispose()
 
 
+class FreshContextClient(FlaskClient):
+    """Each request in its own app context, as in production: its own `g` and database session.
+
+    Without this, requests made while the test holds an app context would share the test's `g` and session.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        # the test's own session then sees what the request committed (no stale snapshot or identity map)
+        db.session.rollback()
+        return response
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = FreshContextClient
     return app.test_client()
 
 

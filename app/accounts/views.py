@@ -1,11 +1,12 @@
 """Sign in and out."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.extensions import db, login_manager
 
+from . import throttle
 from .models import User
 from .services import authenticate
 
@@ -28,15 +29,26 @@ def _safe_next(target: str | None) -> str:
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("portal.home"))
-    error = None
+    error, status = None, 200
     if request.method == "POST":
-        user = authenticate(request.form.get("username", ""), request.form.get("password", ""))
-        if user is not None:
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
-        error = "用户名或密码错误"
+        username = (request.form.get("username") or "").strip()
+        if throttle.is_locked(username):
+            error, status = (f"登录失败次数过多，该账号已暂时锁定，请 {current_app.config['LOGIN_LOCK_MINUTES']} 分钟后再试",
+                             429)
+        else:
+            user = authenticate(username, request.form.get("password", ""))
+            if user is not None:
+                throttle.clear(username)
+                session.clear()  # a fresh session on sign-in (no fixation)
+                login_user(user)
+                db.session.commit()
+                return redirect(_safe_next(request.args.get("next")))
+            throttle.record_failure(username, request.remote_addr or "")
+            # the failure must be remembered although the response is an error
+            db.session.commit()
+            error, status = "用户名或密码错误", 401
     return render_template("accounts/login.html", error=error,
-                           username=request.form.get("username", "")), (401 if error else 200)
+                           username=request.form.get("username", "")), status
 
 
 @bp.post("/logout")

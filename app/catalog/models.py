@@ -50,14 +50,29 @@ class EntryStatus(str, enum.Enum):
 
 
 class VersionState(str, enum.Enum):
+    """draft → in_review → published → superseded; a reviewer may return it (returned → edited → in_review)."""
+
     draft = "draft"
+    in_review = "in_review"
+    returned = "returned"
     published = "published"
     superseded = "superseded"
     discarded = "discarded"
 
     @property
     def label(self) -> str:
-        return {"draft": "草稿", "published": "现行发布版", "superseded": "历史版本", "discarded": "已作废"}[self.value]
+        return VERSION_STATE_LABELS[self]
+
+    @property
+    def editable(self) -> bool:
+        return self in (VersionState.draft, VersionState.returned)
+
+
+VERSION_STATE_LABELS = {
+    VersionState.draft: "草稿", VersionState.in_review: "审核中", VersionState.returned: "已退回",
+    VersionState.published: "现行发布版", VersionState.superseded: "历史版本", VersionState.discarded: "已作废",
+}
+WORKING_STATES = ("draft", "in_review", "returned")
 
 
 class Entry(db.Model):
@@ -72,6 +87,7 @@ class Entry(db.Model):
     status: Mapped[EntryStatus] = mapped_column(Enum(EntryStatus, native_enum=False, length=16), index=True)
     published_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("entry_version.id", use_alter=True, name="fk_entry_published_version"))
+    # the working version: a draft, a version in review, or a returned one
     draft_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("entry_version.id", use_alter=True, name="fk_entry_draft_version"))
     created_at = mapped_column(db.DateTime, default=utcnow)
@@ -98,9 +114,10 @@ class EntryVersion(db.Model):
     __tablename__ = "entry_version"
     __table_args__ = (
         UniqueConstraint("entry_id", "number", name="uq_entry_version_number"),
-        # at most one working draft and one published version per entry, whatever the code path
-        Index("uq_entry_one_draft", "entry_id", unique=True,
-              sqlite_where=text("state = 'draft'"), postgresql_where=text("state = 'draft'")),
+        # at most one working version (draft, in review or returned) and one published version per entry
+        Index("uq_entry_one_working", "entry_id", unique=True,
+              sqlite_where=text("state IN ('draft', 'in_review', 'returned')"),
+              postgresql_where=text("state IN ('draft', 'in_review', 'returned')")),
         Index("uq_entry_one_published", "entry_id", unique=True,
               sqlite_where=text("state = 'published'"), postgresql_where=text("state = 'published'")),
     )

@@ -19,7 +19,7 @@ from app.extensions import db
 from app.org.models import Department
 from catalog_schema import Problem, get_schema, validate_entry
 
-from . import permissions
+from . import permissions, signals
 from .codes import format_code, next_sequence
 from .models import Category, Entry, EntryStatus, EntryVersion, VersionState
 
@@ -27,6 +27,15 @@ log = logging.getLogger(__name__)
 
 # Stored on the entry row (identity), not in a version's data.
 IDENTITY_KEYS = ("category_code", "provider")
+
+
+class EditConflict(Conflict):
+    """Someone saved the draft after this editor opened it; carries the draft as it is now."""
+
+    def __init__(self, current: EntryVersion):
+        super().__init__("保存冲突：其他人在您编辑期间保存了这份草稿。您的修改尚未保存，请对照下方差异确认后再次保存",
+                         "the draft was saved by someone else in the meantime")
+        self.current = current
 
 
 class RegistryLookups:
@@ -154,9 +163,11 @@ def update_draft(entry: Entry, values: Mapping, *, user, lock_version: int | Non
 
     draft = entry.draft_version
     if draft is not None:
+        if not draft.state.editable:
+            raise Conflict("该信息资源正在审核中，不能修改；如需修改请先撤回提交",
+                           "the entry is in review; withdraw it before editing")
         if lock_version is not None and lock_version != draft.lock_version:
-            raise Conflict("保存冲突：其他人在您编辑期间保存了这份草稿，请查看最新内容后再保存",
-                           "the draft was saved by someone else in the meantime")
+            raise EditConflict(draft)
         if _same(draft.data, data):
             return None
         draft.data = data
@@ -240,6 +251,7 @@ def retire(entry: Entry, *, user, reason: str) -> Entry:
     db.session.flush()
     audit.record("entry.retire", entry, actor=user, department_id=entry.department_id,
                  summary=f"停用信息资源 {entry.resource_code}：{reason}")
+    signals.entry_retired.send(entry, user=user)
     db.session.flush()
     return entry
 
@@ -255,6 +267,6 @@ def full_values(entry: Entry, version: EntryVersion) -> dict:
 
 
 __all__ = [
-    "RegistryLookups", "create_entry", "full_values", "get_entry_by_code", "get_entry_or_404", "publish",
+    "EditConflict", "RegistryLookups", "create_entry", "full_values", "get_entry_by_code", "get_entry_or_404", "publish",
     "retire", "update_draft", "PermissionDenied",
 ]

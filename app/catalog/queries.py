@@ -1,0 +1,81 @@
+"""Read-side queries for the editors' pages: a department's catalog at a glance, versions, form choices."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from app.accounts.models import Role
+from app.extensions import db
+from app.org.models import Department
+
+from .models import Category, Entry, EntryStatus, EntryVersion, VersionState
+
+
+def department_overview(department_id: int) -> dict:
+    """Counts and lists for the "my department" page: drafts, returned, in review, published."""
+    working = db.session.execute(
+        select(EntryVersion.state, func.count()).join(Entry, Entry.draft_version_id == EntryVersion.id)
+        .where(Entry.department_id == department_id, Entry.status != EntryStatus.retired)
+        .group_by(EntryVersion.state)).all()
+    counts = {state.value: n for state, n in working}
+    counts["published"] = db.session.scalar(select(func.count(Entry.id)).where(
+        Entry.department_id == department_id, Entry.status == EntryStatus.published))
+    counts["retired"] = db.session.scalar(select(func.count(Entry.id)).where(
+        Entry.department_id == department_id, Entry.status == EntryStatus.retired))
+
+    def working_in(*states: VersionState, limit: int = 50):
+        return db.session.scalars(
+            select(Entry).join(EntryVersion, Entry.draft_version_id == EntryVersion.id)
+            .where(Entry.department_id == department_id, EntryVersion.state.in_(states))
+            .options(joinedload(Entry.draft_version), joinedload(Entry.published_version))
+            .order_by(EntryVersion.updated_at.desc()).limit(limit)).unique().all()
+
+    recent = db.session.scalars(
+        select(Entry).where(Entry.department_id == department_id, Entry.status == EntryStatus.published)
+        .options(joinedload(Entry.published_version)).order_by(Entry.updated_at.desc()).limit(10)).unique().all()
+    return {
+        "counts": counts,
+        "returned": working_in(VersionState.returned),
+        "drafts": working_in(VersionState.draft),
+        "in_review": working_in(VersionState.in_review),
+        "recent": recent,
+    }
+
+
+def versions_of(entry: Entry) -> list[EntryVersion]:
+    return db.session.scalars(select(EntryVersion).where(EntryVersion.entry_id == entry.id)
+                              .options(joinedload(EntryVersion.created_by), joinedload(EntryVersion.published_by))
+                              .order_by(EntryVersion.number)).all()
+
+
+def can_read_working_versions(user, entry: Entry) -> bool:
+    """Drafts are seen by their department and by the authority; other departments see published versions only."""
+    if not (user and user.is_authenticated):
+        return False
+    return user.role in (Role.admin, Role.authority_reviewer) or user.department_id == entry.department_id
+
+
+def category_choices(user) -> list[tuple[str, str]]:
+    """(code, indented label) for the classification select; editors get only their own department's node in class 3."""
+    nodes = db.session.execute(select(Category.code, Category.name, Category.parent_code)).all()
+    children: dict[str | None, list] = {}
+    for code, name, parent in nodes:
+        children.setdefault(parent, []).append((code, name))
+    own = user.department.category_code if user.role != Role.admin else None
+    out = []
+
+    def walk(parent, depth):
+        for code, name in sorted(children.get(parent, [])):
+            if own and code.startswith("3") and len(code) > len(own[:6]) and not code.startswith(own):
+                continue
+            out.append((code, f"{'　' * depth}{code} {name}"))
+            walk(code, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def department_choices(user) -> list[Department]:
+    if user.role == Role.admin:
+        return db.session.scalars(select(Department).order_by(Department.code)).all()
+    return [user.department]

@@ -1,0 +1,7 @@
+"""Catalog events other modules react to (they subscribe; the catalog never imports them)."""
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: sent with the entry (and `user`) after it is retired, inside the same transaction
+entry_retired = _signals.signal("entry-retired")

@@ -1,0 +1,153 @@
+"""Review pages: the queue, one review with its diff, decisions; and the editor's submit / withdraw."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
+
+from app.catalog import services as catalog
+from app.catalog.classification import path_of
+from app.catalog.diff import diff_values
+from app.core.errors import InvalidInput, NotFound, PermissionDenied
+from app.extensions import db
+from app.org.models import Department
+from app.portal.schemas import load_args
+from catalog_schema import get_schema
+
+from . import services
+from .models import Review
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+
+class QueueArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    department = fields.Integer(load_default=None, metadata={"label": "部门"})
+    sharing_type = fields.String(load_default=None, validate=validate.OneOf(
+        [t.code for t in get_schema().vocabulary("sharing_type").terms]), metadata={"label": "共享类型"})
+    waiting = fields.Integer(load_default=None, validate=validate.Range(min=1, max=3650),
+                             metadata={"label": "等待天数"})
+
+    @pre_load
+    def _blank_is_none(self, data, **kwargs):
+        return {k: v for k, v in data.items() if v not in ("", None)}
+
+
+@bp.app_template_global()
+def pending_review(entry):
+    return services.pending_review(entry)
+
+
+@bp.app_template_global()
+def review_history(entry):
+    return services.history_of(entry)
+
+
+def _department_name(department_id) -> str:
+    department = db.session.get(Department, department_id)
+    return department.name if department else str(department_id)
+
+
+def _get_review(review_id: int) -> Review:
+    review = db.session.get(Review, review_id)
+    if review is None:
+        raise NotFound("未找到该审核", "review not found")
+    return review
+
+
+@bp.get("/")
+@login_required
+def queue():
+    if current_user.role.value not in ("department_reviewer", "authority_reviewer", "admin"):
+        raise PermissionDenied("只有审核员和平台管理员可以查看审核队列", "only reviewers may see the queue")
+    args = load_args(QueueArgs(), request.args)
+    reviews = db.session.scalars(services.queue_query(
+        current_user, department_id=args["department"], sharing_type=args["sharing_type"],
+        waiting_days=args["waiting"]).limit(500)).unique().all()
+    departments = db.session.scalars(db.select(Department).order_by(Department.code)).all()
+    return render_template("review/queue.html", reviews=reviews, args=args, departments=departments,
+                           safe={r.id for r in reviews if services.is_safe_for_bulk(r)},
+                           overdue={r.id for r in reviews if services.is_overdue(r)})
+
+
+@bp.get("/<int:review_id>")
+@login_required
+def show(review_id: int):
+    review = _get_review(review_id)
+    if not (services.can_decide(current_user, review) or current_user.department_id == review.department_id):
+        raise PermissionDenied("您无权查看此审核", "you may not see this review")
+    entry, version = review.entry, review.version
+    published = entry.published_version
+    changes = None
+    if published is not None and published.id != version.id:
+        changes = diff_values(catalog.full_values(entry, published), catalog.full_values(entry, version),
+                              department_name=_department_name)
+    return render_template("review/show.html", review=review, entry=entry, version=version, changes=changes,
+                           values=catalog.full_values(entry, version), category_path=path_of(entry.category_code),
+                           can_decide=services.can_decide(current_user, review) and review.state.value == "pending",
+                           problems=[])
+
+
+@bp.post("/<int:review_id>/approve")
+@login_required
+def approve(review_id: int):
+    review = _get_review(review_id)
+    try:
+        services.approve(review, user=current_user, confirm=bool(request.form.get("confirm")),
+                         comment=request.form.get("comment"))
+    except InvalidInput as error:
+        return _show_with_problems(review, error), 422
+    flash(f"已通过：{review.entry.resource_code}" + ("，已发布" if review.stage.value == "authority" else "，已转主管部门审核"))
+    return redirect(url_for(".queue"))
+
+
+@bp.post("/<int:review_id>/return")
+@login_required
+def return_(review_id: int):
+    review = _get_review(review_id)
+    try:
+        services.return_(review, user=current_user, comment=request.form.get("comment", ""))
+    except InvalidInput as error:
+        return _show_with_problems(review, error), 422
+    flash(f"已退回：{review.entry.resource_code}")
+    return redirect(url_for(".queue"))
+
+
+def _show_with_problems(review: Review, error: InvalidInput):
+    db.session.rollback()
+    entry, version = review.entry, review.version
+    return render_template("review/show.html", review=review, entry=entry, version=version, changes=None,
+                           values=catalog.full_values(entry, version), category_path=path_of(entry.category_code),
+                           can_decide=True, problems=error.problems, comment=request.form.get("comment", ""))
+
+
+@bp.post("/bulk")
+@login_required
+def bulk():
+    ids = [int(v) for v in request.form.getlist("review") if v.isdigit()][:500]
+    if not ids:
+        raise InvalidInput.single("review", "审核条目", "请至少勾选一条待审核资源", "select at least one review")
+    approved, skipped = services.bulk_approve(ids, user=current_user)
+    flash(f"批量通过 {len(approved)} 条" + (f"；{len(skipped)} 条未处理：" + "；".join(
+        f"{r.entry.resource_code}（{why}）" for r, why in skipped) if skipped else ""))
+    return redirect(url_for(".queue"))
+
+
+@bp.post("/entries/<int:entry_id>/submit")
+@login_required
+def submit(entry_id: int):
+    entry = catalog.get_entry_or_404(entry_id)
+    services.submit(entry, user=current_user, note=request.form.get("note"))
+    flash("已提交部门审核")
+    return redirect(url_for("catalog.show", entry_id=entry.id))
+
+
+@bp.post("/entries/<int:entry_id>/withdraw")
+@login_required
+def withdraw(entry_id: int):
+    entry = catalog.get_entry_or_404(entry_id)
+    services.withdraw(entry, user=current_user)
+    flash("已撤回，可继续修改")
+    return redirect(url_for("catalog.show", entry_id=entry.id))

@@ -1,0 +1,1 @@
+"""Search backends behind one interface (the embedded engine and Elasticsearch); knows nothing of app/."""
