@@ -31,10 +31,14 @@ $(VENV)/.installed-test: setup.cfg
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-# PostgreSQL from Debian: the test setup starts its own throwaway server on a loopback port.
+# From Debian: PostgreSQL (the test setup starts its own throwaway server on a loopback port), Chromium for the
+# browser tests (driven by Playwright, which never downloads a browser of its own) and a font with Chinese glyphs.
 system-deps:
-	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
-	  || ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends postgresql)
+	@missing=""; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing="$$missing fonts-wqy-microhei"; \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $$missing; fi
 
 test: install-test
 	$(BIN)/pytest --db=sqlite

@@ -55,7 +55,7 @@ def load_departments_command(file):
 
 
 @catalog_cli.command("demo")
-@click.option("--entries", default=640, show_default=True, type=click.IntRange(1, 1_000_000),
+@click.option("--entries", default=800, show_default=True, type=click.IntRange(1, 1_000_000),
               help="number of published entries to generate")
 @click.option("--seed", default=None, type=int, help="random seed (the default gives the documented demo)")
 @click.option("--force", is_flag=True, help="add entries even when the catalog is not empty")

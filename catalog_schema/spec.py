@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 
 import yaml
 
+# libyaml's C loader when PyYAML was built with it (it is, from PyPI wheels): ~10x faster on big files
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 SCHEMA_FILE = pathlib.Path(__file__).with_name("catalog.yaml")
 
 FIELD_TYPES = {
@@ -146,7 +149,7 @@ def _field(raw: dict) -> FieldSpec:
 
 def load_schema(path: pathlib.Path | str = SCHEMA_FILE) -> CatalogSchema:
     """Read and check a schema file; raises ValueError naming the faulty declaration."""
-    data = yaml.safe_load(pathlib.Path(path).read_text(encoding="utf-8"))
+    data = yaml.load(pathlib.Path(path).read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     vocabularies = {
         key: Vocabulary(key=key, label=v["label"], terms=tuple(Term(**t) for t in v["values"]))
         for key, v in data["vocabularies"].items()

@@ -48,3 +48,49 @@ def test_demo_builds_a_published_catalog_once(app):
     again = run(app, "demo", "--entries", "120")
     assert again.exit_code == 0 and "跳过" in again.output
     assert db.session.scalar(select(func.count(Entry.id))) == 120
+
+
+def test_default_demo_is_a_realistic_catalog(app):
+    """≥ 40 departments, ≥ 600 entries over the three classes, every sharing type and format, some open."""
+    from app.catalog.models import EntryVersion
+    from app.org.models import Department
+    from catalog_schema import get_schema
+
+    result = run(app, "demo")
+    assert result.exit_code == 0, result.output
+    published = select(EntryVersion.data).join(Entry, Entry.published_version_id == EntryVersion.id).where(
+        Entry.status == EntryStatus.published)
+    rows = db.session.scalars(published).all()
+    assert len(rows) >= 600
+    assert db.session.scalar(select(func.count(Department.id))) >= 40
+    schema = get_schema()
+    assert {r["sharing_type"] for r in rows} == {t.code for t in schema.vocabulary("sharing_type").terms}
+    categories = {t.code for t in schema.vocabulary("format_category").terms}
+    assert {r["format_category"] for r in rows} == categories
+    assert 0.05 < sum(1 for r in rows if r["open_to_public"]) / len(rows) < 0.4
+    classes = db.session.execute(select(func.substr(Entry.category_code, 1, 1), func.count())
+                                 .group_by(func.substr(Entry.category_code, 1, 1))).all()
+    assert {c for c, n in classes if n >= 60} == {"1", "2", "3"}
+    assert sum(len(r["data_items"]) for r in rows) / len(rows) > 4
+
+
+def test_demo_follows_its_seeded_plan(app):
+    """The same seed gives the same catalog (tests and benchmarks rely on it); another seed another order."""
+    from app.catalog import demo
+    from app.catalog.models import EntryVersion
+
+    run(app, "demo", "--entries", "50")
+    templates = demo.load_templates()
+    plan = [name for _template, name in demo.plan(templates, 50, demo.DEFAULT_SEED)]
+    created = db.session.scalars(select(EntryVersion.name).where(EntryVersion.number == 1)
+                                 .order_by(EntryVersion.entry_id)).all()
+    assert created == plan
+    assert [n for _t, n in demo.plan(templates, 50, demo.DEFAULT_SEED + 1)] != plan
+
+
+def test_bulk_demo_names_stay_unique_per_department():
+    from app.catalog import demo
+    templates = demo.load_templates()
+    pairs = [(t.department_code, name) for t, name in demo.plan(templates, 20000, demo.DEFAULT_SEED)]
+    assert len(set(pairs)) == len(pairs)
+    assert all(len(name) <= 50 for _d, name in pairs)

@@ -224,7 +224,6 @@ def publish(entry: Entry, *, user, note: str | None = None) -> EntryVersion:
     entry.draft_version = None
     entry.status = EntryStatus.published
     entry.updated_at = now
-    db.session.flush()
     audit.record("entry.publish", entry, actor=user, department_id=entry.department_id,
                  summary=f"发布信息资源 {entry.resource_code} 第 {draft.number} 版", details={"version": draft.number})
     db.session.flush()

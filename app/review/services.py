@@ -227,6 +227,15 @@ def _cancel_pending_on_retire(entry: Entry, user=None, **_kwargs) -> None:
         review.decided_by_id, review.decided_at = getattr(user, "id", None), utcnow()
 
 
+def latest_return_comments(entry_ids: list[int]) -> dict[int, str]:
+    """The comment of the latest return of each entry, in one query (for lists of returned entries)."""
+    if not entry_ids:
+        return {}
+    rows = db.session.execute(select(Review.entry_id, Review.comment).where(
+        Review.entry_id.in_(entry_ids), Review.state == ReviewState.returned).order_by(Review.id)).all()
+    return {entry_id: comment for entry_id, comment in rows}
+
+
 def history_of(entry: Entry) -> list[Review]:
     return db.session.scalars(select(Review).where(Review.entry_id == entry.id)
                               .options(joinedload(Review.decided_by), joinedload(Review.requested_by))

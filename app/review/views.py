@@ -41,6 +41,11 @@ def pending_review(entry):
 
 
 @bp.app_template_global()
+def return_comments(entries):
+    return services.latest_return_comments([e.id for e in entries])
+
+
+@bp.app_template_global()
 def review_history(entry):
     return services.history_of(entry)
 

@@ -64,6 +64,8 @@ def test_return_without_comment_is_refused_then_with_comment_reaches_the_editor(
     assert done.status_code == 302
     html = client.get(f"/manage/entries/{revised.id}").get_data(as_text=True)
     assert "民族长度应为 2 位代码。" in html and "已退回" in html
+    dashboard = client.get("/manage/").get_data(as_text=True)
+    assert "已退回，待修改" in dashboard and "退回意见：民族长度应为 2 位代码。" in dashboard
 
 
 def test_history_lists_versions_and_compares_any_two(client, revised, make_user):
