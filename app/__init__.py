@@ -50,6 +50,8 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in (accounts_bp, portal_bp, catalog_bp, review_bp):
         app.register_blueprint(blueprint)
 
+    from .indexing import services as indexing  # noqa: F401  (connects the outbox to catalog signals)
+
     from .cli import catalog_cli
     app.cli.add_command(catalog_cli)
 
@@ -67,6 +69,8 @@ def _instance_secret(instance_path: pathlib.Path) -> str:
 
 
 def _register_request_hooks(app: Flask) -> None:
+    from .indexing import services as indexing
+
     @app.before_request
     def _intent():
         g.write_intent_token = write_intent.set(request.method in ("POST", "PUT", "PATCH", "DELETE"))
@@ -79,9 +83,11 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.after_request
     def _commit_once(response):
-        """One commit per request; anything that failed rolls back whole."""
+        """One commit per request; anything that failed rolls back whole. Then the search index catches up."""
         if response.status_code < 400:
             db.session.commit()
+            if g.pop("index_dirty", False):
+                indexing.apply_outbox_quietly()
         else:
             db.session.rollback()
         return response
@@ -116,3 +122,4 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals.update(schema=get_schema())
     app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.tests["search_any"] = lambda text, terms: any(t.lower() in (text or "").lower() for t in terms)

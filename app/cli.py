@@ -72,6 +72,7 @@ def demo(entries, seed, force):
             stats = demo_data.generate(entries, seed=seed or demo_data.DEFAULT_SEED, progress=bar.update)
     except DomainError as error:
         _fail(error)
+    _reindex()
     elapsed = time.perf_counter() - started
     click.echo(f"演示目录已生成：发布 {stats['published']} 条（其中修订中 {stats['revised']}，停用 {stats['retired']}），"
                f"用时 {elapsed:.1f} 秒。")
@@ -96,3 +97,29 @@ def create_user_command(username, display_name, role, department_code, password)
             click.echo(f"已创建用户 {user.username}（{user.role.label}，{user.department.name}）。")
     except InvalidInput as error:
         _fail(error)
+
+
+def _reindex() -> int:
+    from app.indexing import services as indexing
+    total = indexing.published_count()
+    with click.progressbar(length=total, label="重建检索索引") as bar:
+        return indexing.reindex(progress=bar.update)
+
+
+@catalog_cli.command("reindex")
+def reindex_command():
+    """Rebuild the search index from the database (searches keep working on the old index meanwhile)."""
+    started = time.perf_counter()
+    written = _reindex()
+    click.echo(f"检索索引已重建：{written} 条，用时 {time.perf_counter() - started:.1f} 秒。")
+
+
+@catalog_cli.command("search-health")
+def search_health_command():
+    """Compare the search index with the database; exit status 1 when they disagree."""
+    from app.indexing import services as indexing
+    report = indexing.health()
+    click.echo(f"索引文档 {report['documents']}，数据库已发布 {report['published']}，待处理 {report['pending']}。")
+    if not report["in_step"]:
+        click.echo("索引与数据库不一致：请运行 flask --app wsgi catalog reindex", err=True)
+        sys.exit(1)

@@ -21,6 +21,13 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "LOGIN_MAX_FAILURES": (5, "failed sign-ins for one account before it is locked"),
     "LOGIN_LOCK_MINUTES": (15, "how long an account stays locked after too many failed sign-ins"),
     "REVIEW_OVERDUE_DAYS": (5, "days a review may wait before the queue flags it as overdue"),
+    "SEARCH_BACKEND": ("search.tantivy_backend:TantivyBackend",
+                       "search backend class: the embedded Tantivy engine, or search.elasticsearch_backend:ElasticsearchBackend"),
+    "SEARCH_INDEX_PATH": (lambda inst: str(inst / "search-index"), "directory of the embedded search index"),
+    "SEGMENTER": ("rjieba", "Chinese word segmenter: rjieba (Rust port, faster) or jieba (same dictionary and results)"),
+    "ELASTICSEARCH_URL": ("", "Elasticsearch server for the Elasticsearch backend, e.g. http://127.0.0.1:9200"),
+    "ELASTICSEARCH_INDEX": ("catalog", "alias the Elasticsearch backend searches; rebuilds create catalog-<timestamp>"),
+    "ELASTICSEARCH_ANALYZER": ("", "optional server-side analyzer for an extra text field (ik_max_word, smartcn)"),
     "SESSION_COOKIE_SECURE": (False, "send the session cookie over HTTPS only (set true behind HTTPS)"),
 }
 

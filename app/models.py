@@ -5,3 +5,4 @@ from app.audit.models import AuditEntry  # noqa: F401
 from app.catalog.models import Category, CodeSequence, Entry, EntryVersion  # noqa: F401
 from app.org.models import Department  # noqa: F401
 from app.review.models import Review  # noqa: F401
+from app.indexing.models import IndexOutbox  # noqa: F401

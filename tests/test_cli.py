@@ -68,9 +68,9 @@ def test_default_demo_is_a_realistic_catalog(app):
     categories = {t.code for t in schema.vocabulary("format_category").terms}
     assert {r["format_category"] for r in rows} == categories
     assert 0.05 < sum(1 for r in rows if r["open_to_public"]) / len(rows) < 0.4
-    classes = db.session.execute(select(func.substr(Entry.category_code, 1, 1), func.count())
-                                 .group_by(func.substr(Entry.category_code, 1, 1))).all()
-    assert {c for c, n in classes if n >= 60} == {"1", "2", "3"}
+    from collections import Counter
+    classes = Counter(code[:1] for code in db.session.scalars(select(Entry.category_code)))
+    assert {c for c, n in classes.items() if n >= 60} == {"1", "2", "3"}
     assert sum(len(r["data_items"]) for r in rows) / len(rows) > 4
 
 

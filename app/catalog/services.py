@@ -226,6 +226,7 @@ def publish(entry: Entry, *, user, note: str | None = None) -> EntryVersion:
     entry.updated_at = now
     audit.record("entry.publish", entry, actor=user, department_id=entry.department_id,
                  summary=f"发布信息资源 {entry.resource_code} 第 {draft.number} 版", details={"version": draft.number})
+    signals.entry_published.send(entry, user=user)
     db.session.flush()
     return draft
 

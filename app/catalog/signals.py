@@ -5,3 +5,6 @@ _signals = Namespace()
 
 #: sent with the entry (and `user`) after it is retired, inside the same transaction
 entry_retired = _signals.signal("entry-retired")
+
+#: sent with the entry (and `user`) after a version is published, inside the same transaction
+entry_published = _signals.signal("entry-published")

@@ -1,39 +1,111 @@
-"""Portal pages: home with counts, the list of published entries, entry pages."""
+"""Portal pages: home, search, the catalogs (SPEC §3), entry pages. No writes."""
 from __future__ import annotations
 
-import math
-
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.catalog import services as catalog
 from app.catalog.classification import path_of
-from app.catalog.models import EntryVersion
+from app.catalog.models import Entry, EntryVersion
+from app.core.errors import InvalidInput
 from app.extensions import db
-from app.org.models import Department
+from app.indexing import services as indexing
+from search.highlight import highlight, snippet
+from search.query import SearchQuery
 
 from . import queries
-from .schemas import EntryListArgs, load_args
+from . import search as portal_search
 
 bp = Blueprint("portal", __name__)
 
 
+def _public() -> bool:
+    return not queries.is_government(current_user)
+
+
 @bp.get("/")
 def home():
-    return render_template("portal/home.html", counts=queries.counts(current_user),
-                           government=queries.is_government(current_user))
+    result = portal_search.run({}, {}, public_only=_public(), per_page=1)
+    labels = portal_search.Labels()
+    return render_template("portal/home.html", result=result, labels=labels, government=not _public(),
+                           catalogs=portal_search.CATALOGS)
+
+
+def _search_page(catalog_key: str | None = None):
+    plain, filters = portal_search.parse(request.args)
+    title, fixed, _public_view = portal_search.CATALOGS.get(catalog_key or "resource")
+    if catalog_key is None:
+        title, fixed = ("开放目录" if _public() else "检索"), {}
+    result = portal_search.run(plain, filters, public_only=_public(), fixed=fixed)
+    labels = portal_search.Labels()
+    endpoint, endpoint_args = (("portal.catalog_view", {"key": catalog_key}) if catalog_key else ("portal.search", {}))
+
+    def link(args: dict) -> str:
+        return url_for(endpoint, **endpoint_args, **args)
+
+    pages = max(1, min(portal_search.MAX_PAGE, -(-result.total // portal_search.PER_PAGE)))
+    return render_template(
+        "portal/search.html", result=result, plain=plain, filters=filters, title=title, catalog_key=catalog_key,
+        facets=portal_search.facets(result, filters, labels), chips=portal_search.chips(filters, labels),
+        pages=pages, link=link, url_args=portal_search.url_args,
+        toggle=portal_search.toggle, highlight=highlight, snippet=snippet, government=not _public())
+
+
+@bp.get("/search")
+def search():
+    return _search_page()
+
+
+@bp.get("/catalogs/<key>")
+def catalog_view(key: str):
+    if key not in portal_search.CATALOGS:
+        abort(404)
+    if _public() and not portal_search.CATALOGS[key][2]:
+        return redirect(url_for(".catalog_view", key="open"))  # the public has only the open catalog
+    return _search_page(key)
+
+
+@bp.get("/catalogs/department")
+def department_catalog():
+    """部门目录: the department tree with each department's number of entries."""
+    if _public():
+        return redirect(url_for(".catalog_view", key="open"))
+    result = portal_search.run({}, {}, public_only=False, per_page=1)
+    labels = portal_search.Labels()
+    tree = portal_search.facets(result, {}, labels)
+    provider = next((f for f in tree if f.key == "provider"), None)
+    return render_template("portal/departments.html", provider=provider)
+
+
+@bp.get("/catalogs/topic")
+def topic_catalog():
+    """主题目录: the classification (基础 and 主题 classes) with counts."""
+    if _public():
+        return redirect(url_for(".catalog_view", key="open"))
+    result = portal_search.run({}, {}, public_only=False, per_page=1)
+    labels = portal_search.Labels()
+    counts = result.facets.get("category_code", {})
+    nodes = [(code, labels.of("category_code", code), n) for code, n in sorted(counts.items())
+             if code[:1] in ("1", "2") and len(code) <= 6]
+    return render_template("portal/topics.html", nodes=nodes)
+
+
+@bp.get("/search/suggest")
+def suggest():
+    """Search-as-you-type: entry names for what was typed so far (JSON)."""
+    prefix = (request.args.get("q") or "").strip()[:50]
+    if not prefix:
+        return jsonify([])
+    return jsonify(indexing.up_to_date_backend().suggest(prefix, public_only=_public()))
 
 
 @bp.get("/entries")
 def entries():
-    args = load_args(EntryListArgs(), request.args)
-    per_page = current_app.config["PAGE_SIZE"]
-    rows, total = queries.page_of_entries(current_user, args, args["page"], per_page)
-    department = db.session.get(Department, args["department"]) if args.get("department") else None
-    return render_template("portal/entries.html", entries=rows, total=total, args=args, department=department,
-                           pages=max(1, math.ceil(total / per_page)),
-                           government=queries.is_government(current_user))
+    """The old list address: the same filters as a search."""
+    translated = {"q": request.args.get("q"), "sharing_type": request.args.get("sharing_type"),
+                  "provider": request.args.get("department"), "category_code": request.args.get("category")}
+    return redirect(url_for(".search", **{k: v for k, v in translated.items() if v}), 301)
 
 
 @bp.get("/entries/<int:entry_id>")
@@ -48,4 +120,23 @@ def entry(entry_id: int):
                                      .order_by(EntryVersion.number.desc())).all()
     return render_template("portal/entry.html", entry=entry, version=version,
                            values=catalog.full_values(entry, version), category_path=path_of(entry.category_code),
-                           history=history)
+                           history=history, related=_related(entry, version))
+
+
+def _related(entry: Entry, version: EntryVersion, limit: int = 6) -> list[dict]:
+    """Entries named in 关联资源代码 first, then the closest by name and data items (from the index)."""
+    out: list[dict] = []
+    codes = version.data.get("related_codes") or []
+    if codes:
+        for other in db.session.scalars(select(Entry).where(Entry.resource_code.in_(codes))):
+            if other.id != entry.id and queries.can_see(current_user, other):
+                out.append({"id": other.id, "name": other.published_version.name, "resource_code": other.resource_code,
+                            "department": other.department.name, "explicit": True})
+    try:
+        result = indexing.up_to_date_backend().search(SearchQuery(
+            text=version.name, any_term=True, per_page=limit, public_only=_public(),
+            exclude_ids=tuple([entry.id] + [o["id"] for o in out])))
+    except InvalidInput:
+        return out
+    out += [{**hit.fields, "id": hit.id, "explicit": False} for hit in result.hits]
+    return out[:limit]

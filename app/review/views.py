@@ -11,7 +11,7 @@ from app.catalog.diff import diff_values
 from app.core.errors import InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.org.models import Department
-from app.portal.schemas import load_args
+from app.core.args import load_args
 from catalog_schema import get_schema
 
 from . import services

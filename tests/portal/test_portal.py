@@ -24,14 +24,15 @@ def test_home_page_shows_counts_by_sharing_type(client, make_entry, make_user):
     login(client, make_user("seeker", "市民政局"))
     html = client.get("/").get_data(as_text=True)
     assert "已发布信息资源" in html
-    assert re.search(r'<div class="stat">2</div>', html)
+    assert re.search(r'<div class="stat" id="total">2</div>', html)
     assert "无条件共享" in html and "有条件共享" in html
+    assert 'href="/search?sharing_type=conditional"' in html
 
 
 def test_public_sees_only_the_open_catalog(client, make_entry):
     closed = make_entry()
     opened = make_entry(**OPEN)
-    html = client.get("/entries").get_data(as_text=True)
+    html = client.get("/search").get_data(as_text=True)
     assert "空气质量监测日报" in html
     assert "户籍人口基本信息" not in html
     assert client.get(f"/entries/{opened.id}").status_code == 200
@@ -40,8 +41,9 @@ def test_public_sees_only_the_open_catalog(client, make_entry):
 
 def test_public_search_for_a_hidden_entry_name_finds_nothing(client, make_entry):
     make_entry()
-    html = client.get("/entries", query_string={"q": "户籍人口基本信息"}).get_data(as_text=True)
-    assert "共 0 条" in html and "户籍人口基本信息</a>" not in html
+    html = client.get("/search", query_string={"q": "户籍人口基本信息"}).get_data(as_text=True)
+    assert "共 0 条" in html and "户籍" not in html.split('id="results"')[1]
+    assert "户籍" not in client.get("/search/suggest?q=户籍").get_data(as_text=True)
 
 
 def test_government_user_sees_every_published_entry(client, make_entry, make_user):
@@ -71,30 +73,19 @@ def test_published_version_stays_visible_while_a_revision_is_drafted(client, mak
     assert "第 2 版" in html  # the history lists the pending draft for government users
 
 
-def test_list_is_paginated(client, app, make_entry):
-    app.config["PAGE_SIZE"] = 2
-    for n in range(5):
-        make_entry(**{**OPEN, "name": f"开放资源{n}"})
-    first = client.get("/entries").get_data(as_text=True)
-    third = client.get("/entries?page=3").get_data(as_text=True)
-    assert "共 5 条" in first
-    assert first.count('class="card entry-card') == 2 and third.count('class="card entry-card') == 1
-
-
-def test_list_filters_by_sharing_type(client, make_entry, make_user):
-    make_entry()
-    make_entry(**OPEN)
-    login(client, make_user("seeker", "市民政局"))
-    html = client.get("/entries?sharing_type=unconditional").get_data(as_text=True)
-    assert "空气质量监测日报" in html and "户籍人口基本信息</a>" not in html
-
-
 def test_bad_query_parameters_get_a_chinese_message(client):
-    response = client.get("/entries?page=abc&sharing_type=everything")
+    response = client.get("/search?page=abc&sharing_type=everything&provider=x1")
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "查询参数「页码」（page）的值无效" in html
-    assert "查询参数「共享类型」（sharing_type）的值无效" in html
+    assert "查询参数「共享类型」（sharing_type）的值“everything”无效" in html
+    assert "查询参数「信息资源提供方」（provider）的值“x1”无效" in html
+
+
+def test_old_list_address_redirects_to_search(client):
+    response = client.get("/entries?sharing_type=conditional&department=3")
+    assert response.status_code == 301
+    assert response.headers["Location"] == "/search?sharing_type=conditional&provider=3"
 
 
 def test_user_text_is_escaped(client, make_entry):

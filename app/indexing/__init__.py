@@ -1,0 +1,1 @@
+"""Keeping the search index in step with the catalog: a transactional outbox applied after commit."""

@@ -1,0 +1,225 @@
+"""The search portal's read layer: query string → SearchQuery → facets with labels, trees and removable chips.
+
+Every search is a bookmarkable URL: `q`, `sort`, `page`, and one repeated parameter per facet (the schema's
+facet keys, e.g. `sharing_type=conditional&provider=12`).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from app.catalog.models import Category
+from app.core.errors import InvalidInput
+from app.extensions import db
+from app.indexing import services as indexing
+from app.org.models import Department
+from catalog_schema import Problem, get_schema
+from search.fields import HIERARCHICAL, facet_keys
+from search.query import SORTS, SearchQuery, SearchResult
+
+PER_PAGE = 20
+MAX_PAGE = 500
+CODE = re.compile(r"^\d{1,32}$")
+
+# The catalogs of SPEC §3 as pre-filtered views: key → (title, fixed filters, public)
+CATALOGS = {
+    "resource": ("政务信息资源目录", {}, False),
+    "shared": ("共享目录", {"sharing_type": ["unconditional", "conditional"]}, False),
+    "not-shared": ("不予共享目录", {"sharing_type": ["not_shared"]}, False),
+    "open": ("开放目录", {"open_to_public": ["1"]}, True),
+}
+
+
+class SearchArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    q = fields.String(load_default="", validate=validate.Length(max=100), metadata={"label": "关键词"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE), metadata={"label": "页码"})
+    sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS), metadata={"label": "排序"})
+
+
+def _facet_problem(key: str, value: str) -> Problem | None:
+    schema = get_schema()
+    spec = schema.field(key)
+    if spec.type == "enum":
+        ok = value in schema.vocabulary(spec.vocabulary).by_code
+    elif spec.type == "bool":
+        ok = value in ("0", "1")
+    else:  # provider ids, classification and topic codes
+        ok = bool(CODE.match(value))
+    if ok:
+        return None
+    return Problem(key, spec.label, f"查询参数「{spec.label}」（{key}）的值“{value[:50]}”无效",
+                   f"query parameter {key} has an invalid value")
+
+
+def parse(args: MultiDict) -> tuple[dict, dict[str, list[str]]]:
+    """(plain arguments, facet filters) from a query string; a Chinese error naming each bad parameter."""
+    problems = []
+    try:
+        plain = SearchArgs().load({k: args.get(k) for k in ("q", "page", "sort") if args.get(k) not in (None, "")})
+    except ValidationError as error:
+        plain = {}
+        for key in error.messages:
+            label = SearchArgs().fields[key].metadata["label"]
+            problems.append(Problem(key, label, f"查询参数「{label}」（{key}）的值无效", f"query parameter {key} is invalid"))
+    filters: dict[str, list[str]] = {}
+    for key in facet_keys():
+        values = [v for v in args.getlist(key) if v != ""][:50]
+        for value in values:
+            problem = _facet_problem(key, value)
+            if problem:
+                problems.append(problem)
+        if values:
+            filters[key] = list(dict.fromkeys(values))
+    if problems:
+        raise InvalidInput(problems, "查询参数有误", "invalid query parameters")
+    plain["q"] = (plain.get("q") or "").strip()
+    return plain, filters
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    depth: int = 0
+
+
+@dataclass
+class Facet:
+    key: str
+    label: str
+    values: list[FacetValue] = field(default_factory=list)
+
+
+@dataclass
+class Chip:
+    key: str
+    value: str
+    label: str
+
+
+class Labels:
+    """Names of departments and classification nodes, loaded once per request."""
+
+    def __init__(self):
+        self.departments = {str(d.id): d for d in db.session.scalars(select(Department))}
+        self.categories = dict(db.session.execute(select(Category.code, Category.name)).all())
+
+    def of(self, key: str, value: str) -> str:
+        schema = get_schema()
+        spec = schema.field(key)
+        if key == "provider":
+            d = self.departments.get(value)
+            return d.name if d else value
+        if key in ("category_code", "topic_codes"):
+            return self.categories.get(value, value)
+        if spec.type == "bool":
+            return "是" if value == "1" else "否"
+        if spec.type == "enum":
+            return schema.vocabulary(spec.vocabulary).label_of(value)
+        return value
+
+
+def run(plain: dict, filters: dict[str, list[str]], *, public_only: bool, fixed: dict | None = None,
+        per_page: int | None = None) -> SearchResult:
+    """Search with the fixed filters of a catalog view added to the visitor's own."""
+    combined = {**filters}
+    for key, values in (fixed or {}).items():
+        combined[key] = values if key not in combined else [v for v in combined[key] if v in values] or ["__none__"]
+    return indexing.up_to_date_backend().search(SearchQuery(
+        text=plain.get("q", ""), filters=combined, facets=facet_keys(), sort=plain.get("sort", "relevance"),
+        page=plain.get("page", 1), per_page=per_page or PER_PAGE, public_only=public_only))
+
+
+def facets(result: SearchResult, filters: dict[str, list[str]], labels: Labels) -> list[Facet]:
+    out = []
+    for key in facet_keys():
+        counts = result.facets.get(key, {})
+        selected = set(filters.get(key, []))
+        facet = Facet(key, get_schema().field(key).label)
+        if key == "provider":
+            facet.values = _department_tree(counts, selected, labels)
+        elif key in HIERARCHICAL:
+            facet.values = _category_levels(counts, selected, labels, key)
+        else:
+            facet.values = [FacetValue(v, labels.of(key, v), n, v in selected)
+                            for v, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+        if facet.values:
+            out.append(facet)
+    return out
+
+
+def _department_tree(counts: dict[str, int], selected: set[str], labels: Labels) -> list[FacetValue]:
+    """Top-level departments with their counts; children shown under a selected parent (or district governments)."""
+    children: dict[str | None, list] = {}
+    for key, d in labels.departments.items():
+        if key in counts:
+            children.setdefault(str(d.parent_id) if d.parent_id else None, []).append(key)
+    out = []
+
+    def walk(parent, depth):
+        for key in sorted(children.get(parent, []), key=lambda k: -counts[k]):
+            out.append(FacetValue(key, labels.of("provider", key), counts[key], key in selected, depth))
+            walk(key, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def _category_levels(counts: dict[str, int], selected: set[str], labels: Labels, key: str) -> list[FacetValue]:
+    """Classes and their 项 always; deeper levels under a selected node."""
+    def visible(code: str) -> bool:
+        if len(code) <= 3:
+            return True
+        return any(code.startswith(s) and len(code) > len(s) and _is_child(code, s, counts) for s in selected) \
+            or code in selected
+
+    shown = sorted((c for c in counts if visible(c)), key=lambda c: (c[:1], c))
+    return [FacetValue(c, labels.of(key, c), counts[c], c in selected, _depth(c)) for c in shown]
+
+
+def _depth(code: str) -> int:
+    return {1: 0, 3: 1, 6: 2}.get(len(code), 3)
+
+
+def _is_child(code: str, parent: str, counts: dict[str, int]) -> bool:
+    """The nearest shorter code in the counts that prefixes `code` is `parent`."""
+    prefixes = [c for c in counts if code.startswith(c) and c != code]
+    return bool(prefixes) and max(prefixes, key=len) == parent
+
+
+def chips(filters: dict[str, list[str]], labels: Labels) -> list[Chip]:
+    return [Chip(key, value, f"{get_schema().field(key).label}：{labels.of(key, value)}")
+            for key, values in filters.items() for value in values]
+
+
+def url_args(plain: dict, filters: dict[str, list[str]], **changes) -> dict:
+    """Arguments for url_for: the current search with some changes (a value of None drops the key)."""
+    out: dict = {k: v for k, v in plain.items() if v not in (None, "", 1) or k == "page" and v != 1}
+    if out.get("sort") == "relevance":
+        out.pop("sort")
+    out.update({k: list(v) for k, v in filters.items()})
+    for key, value in changes.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = value
+    return out
+
+
+def toggle(plain: dict, filters: dict[str, list[str]], key: str, value: str) -> dict:
+    current = list(filters.get(key, []))
+    if value in current:
+        current.remove(value)
+    else:
+        current.append(value)
+    return url_args({**plain, "page": 1}, {**filters, key: current} if current else
+                    {k: v for k, v in filters.items() if k != key})

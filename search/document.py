@@ -1,0 +1,67 @@
+"""The one function that turns a published entry into a search document (engine-neutral)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from catalog_schema import get_schema
+
+from .fields import ITEMS_KEY, facet_keys, fulltext_weights
+from .segment import Segmenter
+
+# what result lists show without touching the database
+STORED_KEYS = ("name", "summary", "sharing_type", "format_category", "update_cycle", "open_to_public",
+               "release_date", "non_sharing_basis", "sharing_condition")
+MAX_STORED_ITEMS = 30
+
+
+def build_document(*, entry_id: int, resource_code: str, values: dict, department: dict,
+                   category_path: list[str], topic_paths: list[list[str]], updated_at: dt.datetime,
+                   segmenter: Segmenter) -> dict:
+    """`values`: the published version's data; `department`: {id, name, short_name, aliases, ancestor_ids}.
+
+    Hierarchical facets carry the node and its ancestors, so filtering on a node includes its subtree.
+    """
+    schema = get_schema()
+    items = [i.get("name") or "" for i in values.get("data_items") or []]
+    department_text = " ".join(filter(None, [department["name"], department.get("short_name"),
+                                             (department.get("aliases") or "").replace(";", " ")]))
+    raw_text = {}
+    for key in fulltext_weights():
+        if key == ITEMS_KEY:
+            raw_text[key] = " ".join(items)
+        elif key == "provider":
+            raw_text[key] = department_text
+        else:
+            raw_text[key] = values.get(key) or ""
+    facets: dict[str, list[str]] = {}
+    for key in facet_keys():
+        if key == "category_code":
+            facets[key] = list(category_path)
+        elif key == "provider":
+            facets[key] = [str(i) for i in department["ancestor_ids"]] + [str(department["id"])]
+        elif key == "topic_codes":
+            facets[key] = sorted({code for path in topic_paths for code in path})
+        else:
+            value = values.get(key)
+            spec = schema.field(key)
+            if spec.type == "bool":
+                facets[key] = ["1" if value else "0"]
+            elif value not in (None, ""):
+                facets[key] = [str(value)]
+            else:
+                facets[key] = []
+    stored = {k: values.get(k) for k in STORED_KEYS}
+    stored.update(id=entry_id, resource_code=resource_code, department=department["name"],
+                  department_id=department["id"], items=items[:MAX_STORED_ITEMS], item_count=len(items),
+                  category_code=category_path[-1] if category_path else "")
+    return {
+        "id": entry_id,
+        "text": {key: segmenter.index_text(text) for key, text in raw_text.items()},
+        "bigrams": segmenter.bigram_text(" ".join([values.get("name") or "", " ".join(items),
+                                                    values.get("summary") or "", department_text])),
+        "facets": facets,
+        "public": bool(values.get("open_to_public")) and not values.get("secret"),
+        "updated": int(updated_at.replace(tzinfo=dt.timezone.utc).timestamp()) if updated_at else 0,
+        "name_sort": values.get("name") or "",
+        "stored": stored,
+    }
