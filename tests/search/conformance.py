@@ -6,7 +6,6 @@ import pytest
 
 from search.document import build_document
 from search.query import SearchQuery
-from search.segment import Segmenter
 
 DEPARTMENTS = {
     6: {"id": 6, "name": "市公安局", "short_name": "公安局", "aliases": "公安", "ancestor_ids": []},
@@ -37,13 +36,6 @@ ENTRIES = [
      48, ["2", "203", "203002"], "unconditional", "spreadsheet", True, 8),
 ]
 NOW = dt.datetime(2026, 11, 1, 8, 0)
-
-
-@pytest.fixture(scope="module")
-def segmenter():
-    words = [w for d in DEPARTMENTS.values() for w in [d["short_name"]] + d["aliases"].split(";") if w]
-    groups = [[d["name"], d["short_name"]] + [a for a in d["aliases"].split(";") if a] for d in DEPARTMENTS.values()]
-    return Segmenter(words=words, synonyms=groups)
 
 
 def make_doc(segmenter, entry_id, name, summary, items, department_id, path, sharing, fmt, public, days,

@@ -1,0 +1,115 @@
+"""The Elasticsearch backend's mapping and request bodies (no server can run here: see the live module)."""
+import pytest
+
+from search.elasticsearch_backend import ElasticsearchBackend
+from search.fields import facet_keys, fulltext_weights
+from search.query import SearchQuery
+from tests.search.conformance import ENTRIES, make_doc
+
+
+class Indices:
+    """Answers the two alias look-ups `alias_actions` makes."""
+
+    def __init__(self, current):
+        self.current = current
+
+    def exists_alias(self, name):
+        return bool(self.current)
+
+    def get_alias(self, name):
+        return {index: {"aliases": {name: {}}} for index in self.current}
+
+
+class Client:
+    def __init__(self, current=()):
+        self.indices = Indices(list(current))
+
+
+@pytest.fixture
+def es(segmenter):
+    return ElasticsearchBackend(segmenter, alias="catalog", client=Client(["catalog-1"]))
+
+
+def test_mapping_has_pre_segmented_text_keyword_facets_and_strict_dynamic(es):
+    mapping = es.mapping()
+    properties = mapping["mappings"]["properties"]
+    assert mapping["mappings"]["dynamic"] == "strict"
+    assert mapping["settings"]["analysis"]["analyzer"]["catalog_ws"]["tokenizer"] == "whitespace"
+    for key in fulltext_weights():
+        assert properties[key] == {"type": "text", "analyzer": "catalog_ws"}
+    for key in facet_keys():
+        assert properties[f"facet_{key}"] == {"type": "keyword"}
+    assert properties["stored"] == {"type": "object", "enabled": False}
+
+
+def test_optional_chinese_analyzer_adds_a_subfield(segmenter):
+    es = ElasticsearchBackend(segmenter, client=Client(), analyzer="ik_max_word")
+    assert es.mapping()["mappings"]["properties"]["name"]["fields"] == {"cn": {"type": "text", "analyzer": "ik_max_word"}}
+    body = es.build_search_body(SearchQuery(text="户籍"))
+    queries = body["query"]["bool"]["must"][0]["dis_max"]["queries"]
+    assert {"match": {"name.cn": {"query": "户籍", "boost": 4.0, "operator": "and"}}} in queries
+
+
+def test_source_matches_the_mapping(es, segmenter):
+    source = es.source(make_doc(segmenter, *ENTRIES[0]))
+    assert set(source) <= set(es.mapping()["mappings"]["properties"])
+    assert source["facet_category_code"] == ["1", "101", "101001"] and source["public"] is False
+    assert "户籍" in source["name"].split()
+
+
+def test_text_query_weights_fields_and_adds_bigram_phrases(es):
+    body = es.build_search_body(SearchQuery(text="人社局"))
+    dis_max = body["query"]["bool"]["must"][0]["dis_max"]
+    assert {"term": {"name": {"value": "人社局", "boost": 8.0}}} in dis_max["queries"]
+    assert {"term": {"provider": {"value": "人社局", "boost": 1.0}}} in dis_max["queries"]
+    # the synonym, as a word and as the phrase of its bigrams
+    assert {"term": {"name": {"value": "市人力资源和社会保障局", "boost": 8.0}}} in dis_max["queries"]
+    assert {"match_phrase": {"bigram": {"query": "人社 社局", "boost": 0.6}}} in dis_max["queries"]
+
+
+def test_multi_word_query_requires_every_word_and_boosts_phrase_and_title(es):
+    query = es.build_search_body(SearchQuery(text="户籍 人口"))["query"]["bool"]
+    assert len(query["must"]) == 2
+    assert {"bool": {"must": [{"term": {"name": "户籍"}}, {"term": {"name": "人口"}}], "boost": 3.0}} in query["should"]
+    assert {"match_phrase": {"bigram": {"query": "户籍 籍人 人口", "boost": 4.0}}} in query["should"]
+
+
+def test_filters_visibility_exclusions_facets_sort_and_page(es):
+    body = es.build_search_body(SearchQuery(
+        text="", filters={"sharing_type": ["conditional", "not_shared"], "provider": ["10"]},
+        facets=("sharing_type", "provider"), sort="name", page=3, per_page=20, public_only=True,
+        exclude_ids=(5,)))
+    query = body["query"]["bool"]
+    assert query["must"] == [{"match_all": {}}]
+    assert {"terms": {"facet_sharing_type": ["conditional", "not_shared"]}} in query["filter"]
+    assert {"terms": {"facet_provider": ["10"]}} in query["filter"]
+    assert {"term": {"public": True}} in query["filter"]
+    assert query["must_not"] == [{"ids": {"values": ["5"]}}]
+    assert body["aggs"]["provider"] == {"terms": {"field": "facet_provider", "size": 65000}}
+    assert body["sort"] == [{"name_sort": "asc"}, {"id": "asc"}]
+    assert (body["from"], body["size"], body["track_total_hits"]) == (40, 20, True)
+
+
+def test_relevance_sort_without_text_falls_back_to_newest(es):
+    assert es.build_search_body(SearchQuery())["sort"][0] == {"updated": "desc"}
+    assert es.build_search_body(SearchQuery(text="户籍"))["sort"][0] == "_score"
+
+
+def test_any_term_query_for_related_entries(es):
+    must = es.build_search_body(SearchQuery(text="户籍 人口", any_term=True))["query"]["bool"]["must"]
+    assert must[0]["bool"]["minimum_should_match"] == 1 and len(must[0]["bool"]["should"]) == 2
+
+
+def test_suggest_body_is_a_name_prefix_query(es):
+    body = es.build_suggest_body("户籍", public_only=True, limit=8)
+    assert body["query"]["bool"]["must"] == [{"match_phrase_prefix": {"name": {"query": "户籍"}}}]
+    assert body["query"]["bool"]["filter"] == [{"term": {"public": True}}]
+
+
+def test_rebuild_swaps_the_alias_in_one_request(es):
+    assert es.alias_actions("catalog-2") == [
+        {"remove": {"index": "catalog-1", "alias": "catalog"}},
+        {"add": {"index": "catalog-2", "alias": "catalog"}},
+    ]
+    first = ElasticsearchBackend(es.segmenter, client=Client())
+    assert first.alias_actions("catalog-9") == [{"add": {"index": "catalog-9", "alias": "catalog"}}]
