@@ -1,13 +1,18 @@
 """Highlighting query words in stored text: HTML-escaped, with <mark> around matches, and a snippet window."""
 from __future__ import annotations
 
+import functools
 import re
 
 from markupsafe import Markup, escape
 
 
 def _pattern(terms: list[str]) -> re.Pattern | None:
-    terms = [t for t in terms if t]
+    return _compiled(tuple(t for t in terms if t))
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(terms: tuple[str, ...]) -> re.Pattern | None:
     if not terms:
         return None
     return re.compile("|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True)), re.IGNORECASE)

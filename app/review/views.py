@@ -83,6 +83,10 @@ def show(review_id: int):
     review = _get_review(review_id)
     if not (services.can_decide(current_user, review) or current_user.department_id == review.department_id):
         raise PermissionDenied("您无权查看此审核", "you may not see this review")
+    return _render_review(review)
+
+
+def _render_review(review: Review, problems=(), comment: str = "", status: int = 200):
     entry, version = review.entry, review.version
     published = entry.published_version
     changes = None
@@ -92,7 +96,7 @@ def show(review_id: int):
     return render_template("review/show.html", review=review, entry=entry, version=version, changes=changes,
                            values=catalog.full_values(entry, version), category_path=path_of(entry.category_code),
                            can_decide=services.can_decide(current_user, review) and review.state.value == "pending",
-                           problems=[])
+                           problems=list(problems), comment=comment), status
 
 
 @bp.post("/<int:review_id>/approve")
@@ -103,7 +107,7 @@ def approve(review_id: int):
         services.approve(review, user=current_user, confirm=bool(request.form.get("confirm")),
                          comment=request.form.get("comment"))
     except InvalidInput as error:
-        return _show_with_problems(review, error), 422
+        return _show_with_problems(review, error)
     flash(f"已通过：{review.entry.resource_code}" + ("，已发布" if review.stage.value == "authority" else "，已转主管部门审核"))
     return redirect(url_for(".queue"))
 
@@ -115,17 +119,14 @@ def return_(review_id: int):
     try:
         services.return_(review, user=current_user, comment=request.form.get("comment", ""))
     except InvalidInput as error:
-        return _show_with_problems(review, error), 422
+        return _show_with_problems(review, error)
     flash(f"已退回：{review.entry.resource_code}")
     return redirect(url_for(".queue"))
 
 
 def _show_with_problems(review: Review, error: InvalidInput):
     db.session.rollback()
-    entry, version = review.entry, review.version
-    return render_template("review/show.html", review=review, entry=entry, version=version, changes=None,
-                           values=catalog.full_values(entry, version), category_path=path_of(entry.category_code),
-                           can_decide=True, problems=error.problems, comment=request.form.get("comment", ""))
+    return _render_review(review, error.problems, request.form.get("comment", ""), 422)
 
 
 @bp.post("/bulk")

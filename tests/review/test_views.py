@@ -91,3 +91,12 @@ def test_dashboard_counts_the_departments_work(client, revised, make_user, make_
     html = client.get("/manage/").get_data(as_text=True)
     counts = dict(re.findall(r'data-count="(\w+)">(\d+)<', html))
     assert counts == {"draft": "1", "returned": "0", "in_review": "1", "published": "1"}
+
+
+def test_a_refused_decision_keeps_the_diff_on_the_page(client, revised, make_user):
+    login(client, make_user("department_reviewer", "市公安局"))
+    pending = review.pending_review(revised)
+    page = client.get(f"/review/{pending.id}").get_data(as_text=True)
+    refused = client.post(f"/review/{pending.id}/return", data={"csrf_token": token(page), "comment": ""})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'id="diff"' in html and "修订后的摘要。" in html
