@@ -117,7 +117,7 @@ def raw_timings(instance: pathlib.Path, rounds: int) -> tuple[dict[str, list[flo
             plain, filters = portal_search.parse(MultiDict(urllib.parse.parse_qsl(query)))
             prepared.append((kind, query, SearchQuery(
                 text=plain.get("q", ""), filters=filters, facets=facet_keys(), sort=plain.get("sort", "relevance"),
-                page=plain.get("page", 1), per_page=portal_search.PER_PAGE)))
+                page=plain.get("page", 1), per_page=app.config["PAGE_SIZE"])))
         for kind, query, sq in prepared:  # warm-up
             totals[query] = backend.search(sq).total
         for _ in range(rounds):

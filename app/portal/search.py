@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from flask import current_app
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -21,7 +22,6 @@ from catalog_schema import Problem, get_schema
 from search.fields import HIERARCHICAL, facet_keys
 from search.query import SORTS, SearchQuery, SearchResult
 
-PER_PAGE = 20
 MAX_PAGE = 500
 CODE = re.compile(r"^\d{1,32}$")
 
@@ -136,7 +136,7 @@ def run(plain: dict, filters: dict[str, list[str]], *, public_only: bool, fixed:
         combined[key] = values if key not in combined else [v for v in combined[key] if v in values] or ["__none__"]
     return indexing.up_to_date_backend().search(SearchQuery(
         text=plain.get("q", ""), filters=combined, facets=facet_keys(), sort=plain.get("sort", "relevance"),
-        page=plain.get("page", 1), per_page=per_page or PER_PAGE, public_only=public_only))
+        page=plain.get("page", 1), per_page=per_page or current_app.config["PAGE_SIZE"], public_only=public_only))
 
 
 def facets(result: SearchResult, filters: dict[str, list[str]], labels: Labels) -> list[Facet]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -50,7 +50,7 @@ def _search_page(catalog_key: str | None = None):
         query = urlencode(args, doseq=True)
         return f"{base}?{query}" if query else base
 
-    pages = max(1, min(portal_search.MAX_PAGE, -(-result.total // portal_search.PER_PAGE)))
+    pages = max(1, min(portal_search.MAX_PAGE, -(-result.total // current_app.config["PAGE_SIZE"])))
     return render_template(
         "portal/search.html", result=result, plain=plain, filters=filters, title=title, catalog_key=catalog_key,
         facets=portal_search.facets(result, filters, labels), chips=portal_search.chips(filters, labels),

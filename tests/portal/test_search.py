@@ -76,9 +76,8 @@ def test_sort_by_name(client, catalog_entries, seeker):
     assert listed == sorted(listed) and len(listed) == 4
 
 
-def test_pagination(client, catalog_entries, seeker, monkeypatch):
-    from app.portal import search as portal_search
-    monkeypatch.setattr(portal_search, "PER_PAGE", 3)
+def test_pagination(client, catalog_entries, seeker, app):
+    app.config["PAGE_SIZE"] = 3
     first = client.get("/search?sort=name").get_data(as_text=True)
     second = client.get("/search?sort=name&page=2").get_data(as_text=True)
     assert len(names(first)) == 3 and len(names(second)) == 1
