@@ -72,6 +72,7 @@ def test_default_demo_is_a_realistic_catalog(app):
     classes = Counter(code[:1] for code in db.session.scalars(select(Entry.category_code)))
     assert {c for c, n in classes.items() if n >= 60} == {"1", "2", "3"}
     assert sum(len(r["data_items"]) for r in rows) / len(rows) > 4
+    assert sum(1 for r in rows if r["topic_codes"]) > 50  # basic and department entries cross-listed by topic
 
 
 def test_demo_follows_its_seeded_plan(app):

@@ -5,6 +5,7 @@ Everything goes through the same services as the web forms (one write path). Det
 """
 from __future__ import annotations
 
+import functools
 import logging
 import pathlib
 import random
@@ -63,6 +64,31 @@ def load_templates() -> list[Template]:
             for block in data for resource in block["resources"]]
 
 
+GENERIC_BIGRAMS = {"管理", "服务", "信息", "监测", "资源", "数据", "市场", "公共", "企业", "社会", "单位", "项目"}
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i:i + 2] for i in range(len(text) - 1)} - GENERIC_BIGRAMS
+
+
+@functools.cache
+def topic_nodes() -> tuple[tuple[str, frozenset[str]], ...]:
+    """The topic class's 目 nodes (主题信息资源类) with the bigrams of their names."""
+    import csv
+    with open(DATA / "classification.csv", encoding="utf-8") as f:
+        return tuple((row["code"], frozenset(_bigrams(row["name"]))) for row in csv.DictReader(f)
+                     if row["code"].startswith("2") and len(row["code"]) == 6)
+
+
+def topics_for(category: str, name: str) -> list[str]:
+    """Cross-list a basic or department entry in the topic whose name shares most words with its own (主题目录)."""
+    if category.startswith("2"):
+        return []
+    words = _bigrams(name)
+    best = max(topic_nodes(), key=lambda node: (len(node[1] & words), node[0]))
+    return [best[0]] if best[1] & words else []
+
+
 def template_values(template: Template, department: Department, name: str) -> dict:
     """Turn a template into the values a person would type into the entry form."""
     raw = template.raw
@@ -76,8 +102,10 @@ def template_values(template: Template, department: Department, name: str) -> di
             "name": item[0], "data_type": item[1], "length": "" if item[2] is None else str(item[2]),
             "basic_item": item[3] == "basic", "sharing_type": item[4],
         })
+    category_code = department.category_code if category == "dept" else str(category)
     return {
-        "category_code": department.category_code if category == "dept" else str(category),
+        "category_code": category_code,
+        "topic_codes": topics_for(category_code, raw["name"]),
         "name": name,
         "provider": department.id,
         "provider_unit": raw.get("unit"),
