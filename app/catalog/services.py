@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app import audit
 from app.core.db import utcnow
-from app.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.timefmt import local_today
 from app.extensions import db
 from app.org.models import Department
@@ -268,5 +268,5 @@ def full_values(entry: Entry, version: EntryVersion) -> dict:
 
 __all__ = [
     "EditConflict", "RegistryLookups", "create_entry", "full_values", "get_entry_by_code", "get_entry_or_404", "publish",
-    "retire", "update_draft", "PermissionDenied",
+    "retire", "update_draft",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.core.errors import InvalidInput, PermissionDenied
+from app.core.errors import InvalidInput
 from app.extensions import db
 from app.org.models import Department
 
@@ -156,5 +156,3 @@ def compare(entry_id: int):
                           department_name=_department_name)
     return render_template("catalog/compare.html", entry=entry, a=a, b=b, changes=changes)
 
-
-__all__ = ["bp", "PermissionDenied"]

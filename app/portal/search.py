@@ -203,9 +203,13 @@ def chips(filters: dict[str, list[str]], labels: Labels) -> list[Chip]:
 
 def url_args(plain: dict, filters: dict[str, list[str]], **changes) -> dict:
     """Arguments for url_for: the current search with some changes (a value of None drops the key)."""
-    out: dict = {k: v for k, v in plain.items() if v not in (None, "", 1) or k == "page" and v != 1}
-    if out.get("sort") == "relevance":
-        out.pop("sort")
+    out: dict = {}
+    if plain.get("q"):
+        out["q"] = plain["q"]
+    if plain.get("sort", "relevance") != "relevance":
+        out["sort"] = plain["sort"]
+    if plain.get("page", 1) != 1:
+        out["page"] = plain["page"]
     out.update({k: list(v) for k, v in filters.items()})
     for key, value in changes.items():
         if value is None:

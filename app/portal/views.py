@@ -10,7 +10,6 @@ from sqlalchemy import select
 from app.catalog import services as catalog
 from app.catalog.classification import path_of
 from app.catalog.models import Entry, EntryVersion
-from app.core.errors import InvalidInput
 from app.extensions import db
 from app.indexing import services as indexing
 from search.highlight import highlight, snippet
@@ -138,11 +137,8 @@ def _related(entry: Entry, version: EntryVersion, limit: int = 6) -> list[dict]:
             if other.id != entry.id and queries.can_see(current_user, other):
                 out.append({"id": other.id, "name": other.published_version.name, "resource_code": other.resource_code,
                             "department": other.department.name, "explicit": True})
-    try:
-        result = indexing.up_to_date_backend().search(SearchQuery(
-            text=version.name, any_term=True, per_page=limit, public_only=_public(),
-            exclude_ids=tuple([entry.id] + [o["id"] for o in out])))
-    except InvalidInput:
-        return out
+    result = indexing.up_to_date_backend().search(SearchQuery(
+        text=version.name, any_term=True, per_page=limit, public_only=_public(),
+        exclude_ids=tuple([entry.id] + [o["id"] for o in out])))
     out += [{**hit.fields, "id": hit.id, "explicit": False} for hit in result.hits]
     return out[:limit]
