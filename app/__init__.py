@@ -95,7 +95,8 @@ def _register_request_hooks(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
         db.session.rollback()
-        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        if (request.path.startswith("/api/") or request.path.endswith(".json")
+                or request.accept_mimetypes.best == "application/json"):
             return jsonify(error.as_dict()), error.status
         return render_template("error.html", error=error), error.status
 

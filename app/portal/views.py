@@ -62,6 +62,19 @@ def search():
     return _search_page()
 
 
+@bp.get("/search.json")
+def search_json():
+    """The search as JSON: the same query string as /search; hits, total and facet counts (public: open only)."""
+    plain, filters = portal_search.parse(request.args)
+    result = portal_search.run(plain, filters, public_only=_public())
+    return jsonify({
+        "total": result.total,
+        "page": plain.get("page", 1),
+        "hits": [{"id": h.id, "url": url_for(".entry", entry_id=h.id), **h.fields} for h in result.hits],
+        "facets": result.facets,
+    })
+
+
 @bp.get("/catalogs/<key>")
 def catalog_view(key: str):
     if key not in portal_search.CATALOGS:

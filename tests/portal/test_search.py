@@ -148,3 +148,17 @@ def test_entry_page_links_related_entries(client, catalog_entries, make_entry, s
 def test_suggestions_complete_names(client, catalog_entries, seeker):
     assert client.get("/search/suggest?q=户籍").get_json() == ["户籍人口基本信息"]
     assert client.get("/search/suggest?q=").get_json() == []
+
+
+def test_search_as_json_carries_hits_and_facets(client, catalog_entries, seeker):
+    data = client.get("/search.json?q=户籍&sharing_type=conditional").get_json()
+    assert data["total"] == 1 and data["hits"][0]["name"] == "户籍人口基本信息"
+    assert data["hits"][0]["url"] == f"/entries/{catalog_entries['household'].id}"
+    assert data["facets"]["sharing_type"] == {"conditional": 1}
+
+
+def test_search_as_json_for_the_public_and_bad_arguments(client, catalog_entries):
+    assert client.get("/search.json?q=户籍").get_json()["total"] == 0
+    response = client.get("/search.json?sort=sideways")
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["message"] == "查询参数「排序」（sort）的值无效"
