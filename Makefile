@@ -13,7 +13,8 @@ run: install
 	$(FLASK) catalog init-db
 	$(FLASK) catalog demo
 	@echo "门户: http://127.0.0.1:$(PORT)/"
-	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+	@$(FLASK) catalog worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 install: $(VENV)/.installed
 
@@ -32,12 +33,14 @@ $(VENV)/.installed-test: setup.cfg
 	touch $@
 
 # From Debian: PostgreSQL (the test setup starts its own throwaway server on a loopback port), Chromium for the
-# browser tests (driven by Playwright, which never downloads a browser of its own) and a font with Chinese glyphs.
+# browser tests (driven by Playwright, which never downloads a browser of its own), a font with Chinese glyphs,
+# and LibreOffice Calc (tests import workbooks it wrote).
 system-deps:
 	@missing=""; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing="$$missing fonts-wqy-microhei"; \
+	command -v soffice >/dev/null || missing="$$missing libreoffice-calc-nogui"; \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $$missing; fi
 
 test: install-test

@@ -44,10 +44,11 @@ def create_app(config: dict | None = None) -> Flask:
     from . import models  # noqa: F401  (every table registered with the metadata)
     from .accounts.views import bp as accounts_bp
     from .catalog.views import bp as catalog_bp
+    from .imports.views import bp as imports_bp
     from .portal.views import bp as portal_bp
     from .review.views import bp as review_bp
 
-    for blueprint in (accounts_bp, portal_bp, catalog_bp, review_bp):
+    for blueprint in (accounts_bp, portal_bp, catalog_bp, review_bp, imports_bp):
         app.register_blueprint(blueprint)
 
     from .indexing import services as indexing  # noqa: F401  (connects the outbox to catalog signals)

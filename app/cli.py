@@ -123,3 +123,81 @@ def search_health_command():
     if not report["in_step"]:
         click.echo("索引与数据库不一致：请运行 flask --app wsgi catalog reindex", err=True)
         sys.exit(1)
+
+
+@catalog_cli.command("template")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+def template_command(file):
+    """Write the Excel import template (entries, data items, code lists, instructions)."""
+    from app.imports import services as imports
+    imports.write_template(file)
+    click.echo(f"导入模板已写入 {file}")
+
+
+@catalog_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="check the file and report, write nothing")
+@click.option("--user", "username", default="admin", show_default=True, help="act as this user (permissions apply)")
+@click.option("--publish-reason", default=None, help="admins: publish directly instead of submitting for review")
+def import_command(file, dry_run, username, publish_reason):
+    """Import entries from an .xlsx: all rows or none. Exit status 1 when the file has problems."""
+    from app.accounts.models import User
+    from app.extensions import db
+    from app.imports import services as imports
+
+    user = db.session.scalar(db.select(User).where(User.username == username))
+    if user is None:
+        click.echo(f"错误：用户“{username}”不存在", err=True)
+        sys.exit(2)
+    try:
+        if dry_run:
+            report, _plan = imports.check(file, user=user)
+            counts = None
+        else:
+            report, counts = imports.import_file(file, user=user, publish_reason=publish_reason)
+    except DomainError as error:
+        _fail(error)
+    if report.rejected:
+        click.echo(f"错误：{report.rejected}", err=True)
+        sys.exit(1)
+    click.echo(f"共 {report.entries} 条：新增 {report.new}，修改 {report.changed}，未变化 {report.unchanged}。")
+    if report.problems:
+        click.echo(f"发现 {len(report.problems)} 处问题，未导入：", err=True)
+        for problem in report.problems:
+            click.echo(f"  - {problem.full_message}", err=True)
+        sys.exit(1)
+    if counts is not None:
+        click.echo(f"已导入：新增 {counts.get('created', 0)}，修改 {counts.get('updated', 0)}"
+                   + ("，已直接发布。" if publish_reason else "，已提交审核。"))
+    else:
+        click.echo("校验通过（试运行，未写入）。")
+
+
+@catalog_cli.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@click.option("--query", "query_string", default="", help="a search as on /search, e.g. 'q=户籍&sharing_type=conditional'")
+def export_command(file, query_string):
+    """Export published entries (all, or a search's results) in the import template's layout."""
+    from urllib.parse import parse_qsl
+
+    from werkzeug.datastructures import MultiDict
+
+    from app.imports import services as imports
+    from app.portal import search as portal_search
+    try:
+        plain, filters = portal_search.parse(MultiDict(parse_qsl(query_string)))
+    except DomainError as error:
+        _fail(error)
+    ids = portal_search.matching_ids(plain, filters, public_only=False)
+    imports.export(file, ids)
+    click.echo(f"已导出 {len(ids)} 条到 {file}")
+
+
+@catalog_cli.command("worker")
+@click.option("--workers", default=1, show_default=True, help="worker threads")
+def worker_command(workers):
+    """Run the background job worker (Excel imports) until interrupted."""
+    from app.imports import jobs
+    consumer = jobs.queue().create_consumer(workers=workers, worker_type="thread")
+    click.echo(f"后台任务处理进程已启动（{workers} 个线程）。")
+    consumer.run()

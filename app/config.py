@@ -16,7 +16,7 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "AUTHORITY_DEPARTMENT_CODE": ("001", "code of the competent authority (主管部门) among the departments"),
     "PAGE_SIZE": (20, "entries per page on list pages"),
     "TIMEZONE": ("Asia/Shanghai", "time zone used to show dates (stored in UTC)"),
-    "MAX_CONTENT_LENGTH": (16 * 1024 * 1024, "largest request body accepted, in bytes"),
+    "MAX_CONTENT_LENGTH": (24 * 1024 * 1024, "largest request body accepted, in bytes (above the import limit)"),
     "PASSWORD_HASH_METHOD": ("scrypt", "werkzeug password hashing method (tests use a cheap one)"),
     "LOGIN_MAX_FAILURES": (5, "failed sign-ins for one account before it is locked"),
     "LOGIN_LOCK_MINUTES": (15, "how long an account stays locked after too many failed sign-ins"),
@@ -28,6 +28,12 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "ELASTICSEARCH_URL": ("", "Elasticsearch server for the Elasticsearch backend, e.g. http://127.0.0.1:9200"),
     "ELASTICSEARCH_INDEX": ("catalog", "alias the Elasticsearch backend searches; rebuilds create catalog-<timestamp>"),
     "ELASTICSEARCH_ANALYZER": ("", "optional server-side analyzer for an extra text field (ik_max_word, smartcn)"),
+    "JOB_QUEUE": (lambda inst: f"sqlite:///{inst / 'jobs.sqlite3'}",
+                  "background job queue (Huey): sqlite:///FILE (embedded, the default) or redis://HOST:PORT/DB"),
+    "IMPORT_MAX_BYTES": (20 * 1024 * 1024, "largest Excel file accepted for import, in bytes"),
+    "IMPORT_MAX_UNCOMPRESSED": (200 * 1024 * 1024, "largest total uncompressed size of an .xlsx (zip-bomb guard)"),
+    "IMPORT_MAX_ROWS": (200_000, "most rows a sheet of an imported workbook may have"),
+    "EXPORT_MAX_ENTRIES": (100_000, "most entries one Excel export writes"),
     "SESSION_COOKIE_SECURE": (False, "send the session cookie over HTTPS only (set true behind HTTPS)"),
 }
 

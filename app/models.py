@@ -6,3 +6,4 @@ from app.catalog.models import Category, CodeSequence, Entry, EntryVersion  # no
 from app.org.models import Department  # noqa: F401
 from app.review.models import Review  # noqa: F401
 from app.indexing.models import IndexOutbox  # noqa: F401
+from app.imports.models import ImportJob  # noqa: F401

@@ -137,6 +137,7 @@ def build_marshmallow_schemas(schema: CatalogSchema) -> tuple[type[Schema], type
 
 
 _generated: dict[int, tuple[type[Schema], type[Schema]]] = {}
+_loaders: dict[int, Schema] = {}
 
 
 def marshmallow_schemas(schema: CatalogSchema | None = None) -> tuple[type[Schema], type[Schema]]:
@@ -145,6 +146,14 @@ def marshmallow_schemas(schema: CatalogSchema | None = None) -> tuple[type[Schem
     if key not in _generated:
         _generated[key] = build_marshmallow_schemas(schema)
     return _generated[key]
+
+
+def _loader(schema: CatalogSchema) -> Schema:
+    """One EntryArgs instance per schema: instantiating deep-copies every field, and loading keeps no state."""
+    key = id(schema)
+    if key not in _loaders:
+        _loaders[key] = marshmallow_schemas(schema)[0]()
+    return _loaders[key]
 
 
 # ---- problems from marshmallow errors -------------------------------------------------------------
@@ -219,9 +228,8 @@ def validate_entry(raw: Mapping, *, lookups: Lookups | None = None,
     from .rules import check_rules
 
     schema = schema or get_schema()
-    EntryArgs, _ = marshmallow_schemas(schema)
     try:
-        clean = EntryArgs().load(raw)
+        clean = _loader(schema).load(raw)
         problems: list[Problem] = []
     except ValidationError as error:
         problems = _flatten(schema, error.messages if isinstance(error.messages, dict) else {"_schema": 1})

@@ -1,4 +1,4 @@
 """The audit log (审计日志): one entry per write."""
-from .services import record
+from .services import record, record_many
 
-__all__ = ["record"]
+__all__ = ["record", "record_many"]

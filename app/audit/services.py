@@ -19,3 +19,14 @@ def record(action: str, obj, *, actor=None, department_id: int | None = None, su
     )
     db.session.add(entry)
     return entry
+
+
+def record_many(rows: list[dict]) -> None:
+    """Audit entries for a bulk operation, in one statement. Each row: action, object_type, object_id, actor_id,
+    department_id, summary (and optionally details)."""
+    if rows:
+        from sqlalchemy import insert
+
+        from app.core.db import utcnow
+        now = utcnow()
+        db.session.execute(insert(AuditEntry), [{"at": now, "details": {}, **row} for row in rows])

@@ -9,7 +9,12 @@ from .models import CodeSequence
 
 
 def next_sequence(category_code: str) -> int:
-    """Take the next number for a classification node, atomically.
+    """The next number of a classification node (see `reserve_sequence`)."""
+    return reserve_sequence(category_code, 1)
+
+
+def reserve_sequence(category_code: str, count: int) -> int:
+    """Take the next `count` numbers for a classification node, atomically; returns the last one taken.
 
     The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite, in a BEGIN IMMEDIATE transaction),
     so concurrent creators queue instead of reading the same value. Numbers only grow: a retired entry's code
@@ -27,7 +32,7 @@ def next_sequence(category_code: str) -> int:
     return session.execute(
         update(CodeSequence)
         .where(CodeSequence.category_code == category_code)
-        .values(last_value=CodeSequence.last_value + 1)
+        .values(last_value=CodeSequence.last_value + count)
         .returning(CodeSequence.last_value)
     ).scalar_one()
 

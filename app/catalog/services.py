@@ -9,7 +9,7 @@ import logging
 from typing import Mapping
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 
 from app import audit
 from app.core.db import utcnow
@@ -20,7 +20,7 @@ from app.org.models import Department
 from catalog_schema import Problem, get_schema, validate_entry
 
 from . import permissions, signals
-from .codes import format_code, next_sequence
+from .codes import format_code, next_sequence, reserve_sequence
 from .models import Category, Entry, EntryStatus, EntryVersion, VersionState
 
 log = logging.getLogger(__name__)
@@ -100,8 +100,11 @@ def _version_data(clean: dict) -> dict:
     return {k: v for k, v in clean.items() if k not in IDENTITY_KEYS}
 
 
-def create_entry(values: Mapping, *, user, lookups: RegistryLookups | None = None) -> Entry:
-    """编目: register a new entry as a draft (version 1) with a freshly allocated resource code."""
+def check_create(values: Mapping, *, user, lookups: RegistryLookups | None = None) -> tuple[Department, dict]:
+    """Every check `create_entry` makes, without writing: (provider department, clean values).
+
+    Raises PermissionDenied or InvalidInput. The Excel dry run calls this for each new row.
+    """
     department = _resolve_provider(values, user)
     if department is not None:
         permissions.require(
@@ -114,7 +117,12 @@ def create_entry(values: Mapping, *, user, lookups: RegistryLookups | None = Non
         problems += _category_problems(clean.get("category_code"), department)
     if problems:
         raise InvalidInput(problems)
+    return department, clean
 
+
+def create_entry(values: Mapping, *, user, lookups: RegistryLookups | None = None) -> Entry:
+    """编目: register a new entry as a draft (version 1) with a freshly allocated resource code."""
+    department, clean = check_create(values, user=user, lookups=lookups)
     category_code = clean["category_code"]
     sequence = next_sequence(category_code)
     entry = Entry(
@@ -130,23 +138,74 @@ def create_entry(values: Mapping, *, user, lookups: RegistryLookups | None = Non
     entry.draft_version = version
     audit.record("entry.create", entry, actor=user, department_id=department.id,
                  summary=f"登记信息资源 {entry.resource_code} {clean['name']}")
-    db.session.flush()
     return entry
 
 
-def update_draft(entry: Entry, values: Mapping, *, user, lock_version: int | None = None,
-                 change_note: str | None = None, lookups: RegistryLookups | None = None) -> EntryVersion | None:
-    """Save metadata as the entry's working draft.
+def create_checked_entries(checked: list[tuple[Department, dict]], *, user,
+                           publish_note: str | None = None) -> list[tuple[int, int, dict]]:
+    """Bulk 编目 for imports: entries that `check_create` accepted earlier in this same transaction.
 
-    A published entry gets a new draft version (the published one stays visible). Returns the draft, or None
-    when the values equal what is already there (nothing is written: re-saving is idempotent).
-    Raises Conflict when `lock_version` is given and someone saved the draft in between.
+    One statement per table instead of one unit of work per entry (10,000 entries in seconds, not minutes).
+    With `publish_note` (checked by the caller: admins only) they are published at once, with today's release
+    date, and reach the index through the outbox; otherwise they are version-1 drafts the caller submits.
+    Returns (entry id, version id, version data) per entry, in the given order.
     """
+    if not checked:
+        return []
+    publish = publish_note is not None
+    if publish:
+        permissions.require(permissions.can_publish(user), "只有主管部门审核员或平台管理员可以发布信息资源",
+                            "only authority reviewers and admins may publish")
+    now, width = utcnow(), current_app.config["RESOURCE_CODE_WIDTH"]
+    wanted: dict[str, int] = {}
+    for _department, clean in checked:
+        wanted[clean["category_code"]] = wanted.get(clean["category_code"], 0) + 1
+    next_number = {code: reserve_sequence(code, n) - n + 1 for code, n in wanted.items()}
+    entry_rows, datas = [], []
+    for department, clean in checked:
+        code = clean["category_code"]
+        entry_rows.append({"resource_code": format_code(code, next_number[code], width), "category_code": code,
+                           "department_id": department.id, "created_at": now, "updated_at": now,
+                           "status": EntryStatus.published if publish else EntryStatus.draft})
+        next_number[code] += 1
+        data = _version_data(clean)
+        datas.append({**data, "release_date": local_today().isoformat()} if publish else data)
+    entry_ids = db.session.scalars(insert(Entry).returning(Entry.id, sort_by_parameter_order=True), entry_rows).all()
+    version_ids = db.session.scalars(insert(EntryVersion).returning(EntryVersion.id, sort_by_parameter_order=True), [
+        {"entry_id": entry_id, "number": 1, "name": data["name"], "data": data, "lock_version": 1,
+         "state": VersionState.published if publish else VersionState.draft, "created_by_id": user.id,
+         "created_at": now, "updated_at": now, "change_note": publish_note,
+         "published_at": now if publish else None, "published_by_id": user.id if publish else None}
+        for entry_id, data in zip(entry_ids, datas)]).all()
+    pointer = "published_version_id" if publish else "draft_version_id"
+    db.session.execute(update(Entry), [{"id": e, pointer: v} for e, v in zip(entry_ids, version_ids)])
+    rows = []
+    for entry_id, entry_row, data in zip(entry_ids, entry_rows, datas):
+        common = {"object_type": "entry", "object_id": entry_id, "actor_id": user.id,
+                  "department_id": entry_row["department_id"]}
+        rows.append({**common, "action": "entry.create",
+                     "summary": f"登记信息资源 {entry_row['resource_code']} {data['name']}"})
+        if publish:
+            rows.append({**common, "action": "entry.publish",
+                         "summary": f"发布信息资源 {entry_row['resource_code']} 第 1 版", "details": {"version": 1}})
+    audit.record_many(rows)
+    if publish:
+        signals.entries_published.send(entry_ids, user=user)
+    db.session.flush()
+    return list(zip(entry_ids, version_ids, datas))
+
+
+def check_update(entry: Entry, values: Mapping, *, user, lookups: RegistryLookups | None = None) -> dict:
+    """Every check `update_draft` makes, without writing: the clean values. Raises PermissionDenied,
+    Conflict (retired, or in review) or InvalidInput."""
     permissions.require(permissions.can_compile(user, entry.department_id),
                         f"您无权修改“{entry.department.name}”的信息资源",
                         "you may only edit your own department's entries")
     if entry.status == EntryStatus.retired:
         raise Conflict("该信息资源已停用，不能修改", "the entry is retired")
+    if entry.draft_version is not None and not entry.draft_version.state.editable:
+        raise Conflict("该信息资源正在审核中，不能修改；如需修改请先撤回提交",
+                       "the entry is in review; withdraw it before editing")
     values = dict(values)
     problems: list[Problem] = []
     for key, current in (("category_code", entry.category_code), ("provider", entry.department_id)):
@@ -159,13 +218,32 @@ def update_draft(entry: Entry, values: Mapping, *, user, lock_version: int | Non
     problems += more
     if problems:
         raise InvalidInput(problems)
+    return clean
+
+
+def is_unchanged(entry: Entry, clean: dict) -> bool:
+    """Whether `clean` equals the entry's working draft or its published version.
+
+    Bulk import leaves such rows alone: re-importing an export of the published catalog must neither create
+    versions nor overwrite a revision someone is working on.
+    """
+    data = _version_data(clean)
+    return any(v is not None and _same(v.data, data) for v in (entry.draft_version, entry.published_version))
+
+
+def update_draft(entry: Entry, values: Mapping, *, user, lock_version: int | None = None,
+                 change_note: str | None = None, lookups: RegistryLookups | None = None) -> EntryVersion | None:
+    """Save metadata as the entry's working draft.
+
+    A published entry gets a new draft version (the published one stays visible). Returns the draft, or None
+    when the values equal what is already there (nothing is written: re-saving is idempotent).
+    Raises Conflict when `lock_version` is given and someone saved the draft in between.
+    """
+    clean = check_update(entry, values, user=user, lookups=lookups)
     data = _version_data(clean)
 
     draft = entry.draft_version
     if draft is not None:
-        if not draft.state.editable:
-            raise Conflict("该信息资源正在审核中，不能修改；如需修改请先撤回提交",
-                           "the entry is in review; withdraw it before editing")
         if lock_version is not None and lock_version != draft.lock_version:
             raise EditConflict(draft)
         if _same(draft.data, data):
@@ -267,6 +345,7 @@ def full_values(entry: Entry, version: EntryVersion) -> dict:
 
 
 __all__ = [
-    "EditConflict", "RegistryLookups", "create_entry", "full_values", "get_entry_by_code", "get_entry_or_404", "publish",
+    "EditConflict", "RegistryLookups", "check_create", "check_update", "create_checked_entries", "create_entry",
+    "is_unchanged", "full_values", "get_entry_by_code", "get_entry_or_404", "publish",
     "retire", "update_draft",
 ]

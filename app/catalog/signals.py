@@ -8,3 +8,6 @@ entry_retired = _signals.signal("entry-retired")
 
 #: sent with the entry (and `user`) after a version is published, inside the same transaction
 entry_published = _signals.signal("entry-published")
+
+#: sent with a list of entry ids after a bulk import published them, inside the same transaction
+entries_published = _signals.signal("entries-published")

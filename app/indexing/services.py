@@ -63,6 +63,14 @@ def _entry_changed(entry: Entry, **_kwargs) -> None:
         g.index_dirty = True
 
 
+@signals.entries_published.connect
+def _entries_changed(entry_ids: list[int], **_kwargs) -> None:
+    from sqlalchemy import insert
+    db.session.execute(insert(IndexOutbox), [{"entry_id": i} for i in entry_ids])
+    if has_app_context():
+        g.index_dirty = True
+
+
 def pending() -> int:
     return db.session.scalar(select(func.count(IndexOutbox.id)))
 

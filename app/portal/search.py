@@ -139,6 +139,13 @@ def run(plain: dict, filters: dict[str, list[str]], *, public_only: bool, fixed:
         page=plain.get("page", 1), per_page=per_page or current_app.config["PAGE_SIZE"], public_only=public_only))
 
 
+def matching_ids(plain: dict, filters: dict[str, list[str]], *, public_only: bool, fixed: dict | None = None) -> list[int]:
+    """Every entry id a search matches, in its order (for exports), up to EXPORT_MAX_ENTRIES."""
+    limit = current_app.config["EXPORT_MAX_ENTRIES"]
+    result = run({**plain, "page": 1}, filters, public_only=public_only, fixed=fixed, per_page=limit)
+    return [hit.id for hit in result.hits]
+
+
 def facets(result: SearchResult, filters: dict[str, list[str]], labels: Labels) -> list[Facet]:
     out = []
     for key in facet_keys():

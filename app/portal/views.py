@@ -54,6 +54,7 @@ def _search_page(catalog_key: str | None = None):
         "portal/search.html", result=result, plain=plain, filters=filters, title=title, catalog_key=catalog_key,
         facets=portal_search.facets(result, filters, labels), chips=portal_search.chips(filters, labels),
         pages=pages, link=link, url_args=portal_search.url_args,
+        export_query=urlencode(portal_search.url_args({**plain, "page": 1}, {**filters, **fixed}), doseq=True),
         toggle=portal_search.toggle, highlight=highlight, snippet=snippet, government=not _public())
 
 

@@ -48,8 +48,11 @@ def can_decide(user, review: Review) -> bool:
 
 def attention(version: EntryVersion, published: EntryVersion | None) -> tuple[list[str], bool]:
     """Reasons a reviewer should look closely, and whether the authority must confirm the sharing type."""
+    return attention_for(version.data, published.data if published is not None else None)
+
+
+def attention_for(data: dict, published: dict | None) -> tuple[list[str], bool]:
     schema = get_schema()
-    data = version.data
     reasons = []
     sharing = data.get("sharing_type")
     if sharing == "conditional":
@@ -63,11 +66,11 @@ def attention(version: EntryVersion, published: EntryVersion | None) -> tuple[li
     if published is None:
         reasons.append("新登记资源")
     else:
-        changes = diff_values(published.data, data)
+        changes = diff_values(published, data)
         reasons.append(f"修订：与现行发布版相比有 {changes.count} 处变化")
-        if published.data.get("sharing_type") != sharing:
+        if published.get("sharing_type") != sharing:
             reasons.append("共享类型变更：" + " → ".join(
-                schema.vocabulary("sharing_type").label_of(v) for v in (published.data.get("sharing_type"), sharing)))
+                schema.vocabulary("sharing_type").label_of(v) for v in (published.get("sharing_type"), sharing)))
     return reasons, sharing in CONFIRM_TYPES
 
 
@@ -109,6 +112,35 @@ def submit(entry: Entry, *, user, note: str | None = None) -> Review:
                  summary=f"提交审核 {entry.resource_code} 第 {version.number} 版", details={"review": review.id})
     db.session.flush()
     return review
+
+
+def submit_created(created: list[tuple[int, int, dict]], departments: list[int], *, user, note: str) -> int:
+    """Bulk 提交审核 of version-1 drafts just made by `catalog.create_checked_entries` (imports)."""
+    if not created:
+        return 0
+    for department_id in set(departments):
+        if not can_submit(user, department_id):
+            raise PermissionDenied("您无权提交其他部门的信息资源", "you may not submit this department's entries")
+    from sqlalchemy import bindparam, insert
+    now = utcnow()
+    versions = EntryVersion.__table__
+    db.session.execute(
+        versions.update().where(versions.c.id == bindparam("version"))
+        .values(state=VersionState.in_review, change_note=note, lock_version=versions.c.lock_version + 1),
+        [{"version": version_id} for _e, version_id, _d in created])
+    rows = []
+    for (entry_id, version_id, data), department_id in zip(created, departments):
+        reasons, confirm = attention_for(data, None)
+        rows.append({"entry_id": entry_id, "version_id": version_id, "stage": ReviewStage.department,
+                     "state": ReviewState.pending, "reasons": reasons, "needs_confirmation": confirm,
+                     "requested_by_id": user.id, "requested_at": now, "department_id": department_id,
+                     "sharing_type": data.get("sharing_type") or ""})
+    db.session.execute(insert(Review), rows)
+    audit.record_many([{"action": "review.submit", "object_type": "entry", "object_id": entry_id,
+                        "actor_id": user.id, "department_id": department_id, "summary": "提交审核（Excel 批量导入）"}
+                       for (entry_id, _v, _d), department_id in zip(created, departments)])
+    db.session.flush()
+    return len(rows)
 
 
 def withdraw(entry: Entry, *, user) -> None:

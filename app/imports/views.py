@@ -1,0 +1,128 @@
+"""Import page (upload → dry-run report → import, as background jobs with progress) and Excel exports."""
+from __future__ import annotations
+
+import os
+import tempfile
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from app.accounts.models import Role
+from app.core.errors import InvalidInput, NotFound, PermissionDenied
+from app.extensions import db
+from app.portal import search as portal_search
+from catalog_schema import Problem
+
+from . import jobs, services
+from .models import ImportJob
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _require_compiler():
+    if current_user.role not in (Role.editor, Role.admin):
+        raise PermissionDenied("只有目录编目员和平台管理员可以导入", "only editors and admins may import")
+
+
+def _job(job_id: int) -> ImportJob:
+    job = db.session.get(ImportJob, job_id)
+    if job is None or (job.user_id != current_user.id and current_user.role != Role.admin):
+        raise NotFound("未找到该导入任务", "import job not found")
+    return job
+
+
+@bp.get("/")
+@login_required
+def index():
+    _require_compiler()
+    return render_template("imports/index.html", jobs=services.jobs_of(current_user),
+                           limit_mb=services.limits().max_bytes // (1024 * 1024))
+
+
+@bp.post("/")
+@login_required
+def upload():
+    _require_compiler()
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise InvalidInput([Problem("file", "文件", "请选择要导入的 .xlsx 文件", "choose an .xlsx file")])
+    job = services.start(upload, user=current_user)
+    db.session.commit()  # the worker must find the job
+    services.queue_check(job)
+    return redirect(url_for(".show", job_id=job.id))
+
+
+@bp.get("/<int:job_id>")
+@login_required
+def show(job_id: int):
+    job = _job(job_id)
+    return render_template("imports/show.html", job=job, progress=jobs.get_progress(job.id),
+                           has_report=services.report_path(job) is not None,
+                           can_publish=current_user.role == Role.admin)
+
+
+@bp.get("/<int:job_id>/progress.json")
+@login_required
+def progress(job_id: int):
+    job = _job(job_id)
+    return jsonify({"state": job.state.value, "label": job.state.label, "running": job.state.running,
+                    **jobs.get_progress(job.id)})
+
+
+@bp.post("/<int:job_id>/commit")
+@login_required
+def commit(job_id: int):
+    job = _job(job_id)
+    reason = request.form.get("publish_reason") if request.form.get("publish") else None
+    services.queue_commit(job, user=current_user, publish_reason=reason)
+    db.session.commit()
+    jobs.enqueue("commit", job.id)
+    return redirect(url_for(".show", job_id=job.id))
+
+
+@bp.post("/<int:job_id>/cancel")
+@login_required
+def cancel(job_id: int):
+    services.cancel(_job(job_id), user=current_user)
+    flash("已请求取消，已做的修改将全部撤销")
+    return redirect(url_for(".show", job_id=job_id))
+
+
+@bp.get("/<int:job_id>/report.xlsx")
+@login_required
+def report(job_id: int):
+    job = _job(job_id)
+    path = services.report_path(job)
+    if path is None:
+        abort(404)
+    name = os.path.splitext(job.filename)[0] + "-错误标注.xlsx"
+    return send_file(path, mimetype=XLSX, as_attachment=True, download_name=name)
+
+
+@bp.get("/template.xlsx")
+@login_required
+def template():
+    handle, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(handle)
+    services.write_template(path)
+    return _send_and_remove(path, "政务信息资源目录导入模板.xlsx")
+
+
+@bp.get("/export.xlsx")
+def export():
+    """The current search (same query string as /search) as an Excel file in the template layout."""
+    plain, filters = portal_search.parse(request.args)
+    public = not current_user.is_authenticated
+    ids = portal_search.matching_ids(plain, filters, public_only=public)
+    handle, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(handle)
+    services.export(path, ids)
+    return _send_and_remove(path, "政务信息资源目录导出.xlsx")
+
+
+def _send_and_remove(path: str, name: str):
+    response = send_file(path, mimetype=XLSX, as_attachment=True, download_name=name)
+    response.call_on_close(lambda: os.path.exists(path) and os.unlink(path))
+    return response

@@ -1,0 +1,188 @@
+"""Excel import through the services: dry run, all-or-nothing commit, idempotence, review or direct publication."""
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from app.audit.models import AuditEntry
+from app.catalog import services as catalog
+from app.catalog.diff import diff_values
+from app.catalog.models import Entry, EntryVersion, VersionState
+from app.core.errors import PermissionDenied
+from app.extensions import db
+from app.imports import services as imports
+from app.review.models import Review
+from tests.conftest import valid_values
+
+HEADER_ROW = 1
+
+
+def count(model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+@pytest.fixture
+def published(make_entry, make_user):
+    """Five published entries of 市公安局 (made by its editor, published by the admin)."""
+    editor = make_user("editor", "市公安局")
+    entries = [make_entry(user=editor, name=f"户籍资源{n}", summary=f"第 {n} 个户籍资源。") for n in range(5)]
+    return editor, entries
+
+
+def export(tmp_path, entries, name="export.xlsx"):
+    path = tmp_path / name
+    imports.export(path, [e.id for e in entries])
+    return path
+
+
+def column_of(ws, label: str) -> int:
+    for cell in next(ws.iter_rows(min_row=HEADER_ROW, max_row=HEADER_ROW)):
+        if cell.value and str(cell.value).rstrip("*").strip() == label:
+            return cell.column
+    raise AssertionError(label)
+
+
+def row_of(ws, code: str) -> int:
+    code_col = column_of(ws, "信息资源代码")
+    for row in range(2, ws.max_row + 1):
+        if ws.cell(row, code_col).value == code:
+            return row
+    raise AssertionError(code)
+
+
+def test_exporting_and_reimporting_changes_nothing(tmp_path, published):
+    editor, entries = published
+    report, counts = imports.import_file(export(tmp_path, entries), user=editor)
+    assert (report.entries, report.unchanged, report.changed, report.new) == (5, 5, 0, 0)
+    assert counts == {"created": 0, "updated": 0}
+    assert count(EntryVersion) == 5
+
+
+def test_three_edited_cells_give_exactly_three_new_drafts_with_those_edits(tmp_path, published):
+    editor, entries = published
+    path = export(tmp_path, entries)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["信息资源"]
+    ws.cell(row_of(ws, entries[0].resource_code), column_of(ws, "信息资源摘要")).value = "改过的摘要。"
+    ws.cell(row_of(ws, entries[1].resource_code), column_of(ws, "更新周期")).value = "每月"
+    ws.cell(row_of(ws, entries[2].resource_code), column_of(ws, "提供方内部部门")).value = "户政管理支队"
+    wb.save(path)
+    report, counts = imports.import_file(path, user=editor)
+    assert (report.changed, report.unchanged) == (3, 2) and counts["updated"] == 3
+    changed = {}
+    for entry in entries[:3]:
+        db.session.refresh(entry)
+        assert entry.draft_version.state == VersionState.in_review  # submitted for review
+        diff = diff_values(catalog.full_values(entry, entry.published_version),
+                           catalog.full_values(entry, entry.draft_version))
+        changed[entry.id] = [(c.key, c.new) for c in diff.fields]
+    assert changed == {entries[0].id: [("summary", "改过的摘要。")], entries[1].id: [("update_cycle", "每月")],
+                       entries[2].id: [("provider_unit", "户政管理支队")]}
+    for entry in entries[3:]:
+        db.session.refresh(entry)
+        assert entry.draft_version is None
+    assert count(Review) == 3
+
+
+def test_new_rows_create_entries_once_even_when_imported_twice(tmp_path, published, make_user):
+    editor, entries = published
+    path = export(tmp_path, entries)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["信息资源"]
+    source = row_of(ws, entries[0].resource_code)
+    ws.insert_rows(ws.max_row + 1)
+    new_row = ws.max_row + 1
+    for col in range(1, ws.max_column + 1):
+        ws.cell(new_row, col).value = ws.cell(source, col).value
+    ws.cell(new_row, column_of(ws, "信息资源代码")).value = None
+    ws.cell(new_row, column_of(ws, "行号")).value = "新1"
+    ws.cell(new_row, column_of(ws, "信息资源名称")).value = "流动人口登记信息"
+    items = wb["信息项"]
+    key_col = column_of(items, "行号")
+    code_col = column_of(items, "信息资源代码")
+    for row in list(items.iter_rows(min_row=2)):
+        if row[code_col - 1].value == entries[0].resource_code:
+            values = [c.value for c in row]
+            values[code_col - 1] = None
+            values[key_col - 1] = "新1"
+            items.append(values)
+    wb.save(path)
+    report, counts = imports.import_file(path, user=editor)
+    assert report.new == 1 and counts["created"] == 1
+    again, counts_again = imports.import_file(path, user=editor)
+    assert (again.new, again.changed, again.unchanged) == (0, 0, 6) and counts_again == {"created": 0, "updated": 0}
+    names = db.session.scalars(select(EntryVersion.name).where(EntryVersion.name == "流动人口登记信息")).all()
+    assert names == ["流动人口登记信息"]
+
+
+def test_one_bad_row_means_nothing_is_written_and_the_cell_is_named(tmp_path, published):
+    editor, entries = published
+    path = export(tmp_path, entries)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["信息资源"]
+    ws.cell(row_of(ws, entries[0].resource_code), column_of(ws, "信息资源摘要")).value = "改过的摘要。"
+    bad_row = row_of(ws, entries[3].resource_code)
+    ws.cell(bad_row, column_of(ws, "共享条件")).value = None  # conditional without conditions
+    wb.save(path)
+    versions = count(EntryVersion)
+    report, counts = imports.import_file(path, user=editor)
+    assert counts == {} and count(EntryVersion) == versions
+    [problem] = report.problems
+    assert (problem.sheet, problem.row, problem.header.rstrip("*")) == ("信息资源", bad_row, "共享条件")
+    assert "「共享条件」为必填项" in problem.message
+
+
+def test_unknown_resource_code_is_reported(tmp_path, published):
+    editor, entries = published
+    path = export(tmp_path, entries)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["信息资源"]
+    row = row_of(ws, entries[0].resource_code)
+    ws.cell(row, column_of(ws, "信息资源代码")).value = "101001/999999"
+    items = wb["信息项"]
+    for cells in items.iter_rows(min_row=2):
+        if cells[column_of(items, "信息资源代码") - 1].value == entries[0].resource_code:
+            cells[column_of(items, "信息资源代码") - 1].value = "101001/999999"
+    wb.save(path)
+    report, _counts = imports.import_file(path, user=editor)
+    assert any("“101001/999999”未登记" in p.message for p in report.problems)
+
+
+def test_editor_cannot_import_another_departments_entries(tmp_path, published, make_user):
+    _editor, entries = published
+    other = make_user("editor", "市民政局")
+    report, counts = imports.import_file(export(tmp_path, entries), user=other)
+    assert counts == {} and len(report.problems) == 5
+    assert all("无权修改“市公安局”的信息资源" in p.message for p in report.problems)
+
+
+def test_admin_may_publish_directly_with_a_reason_that_is_audited(tmp_path, published, admin):
+    _editor, entries = published
+    path = export(tmp_path, entries)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["信息资源"]
+    ws.cell(row_of(ws, entries[0].resource_code), column_of(ws, "信息资源摘要")).value = "直接发布的摘要。"
+    wb.save(path)
+    with pytest.raises(Exception):
+        imports.import_file(path, user=admin, publish_reason="  ")
+    _report, counts = imports.import_file(path, user=admin, publish_reason="年度目录集中更新")
+    db.session.refresh(entries[0])
+    assert counts["updated"] == 1 and entries[0].published_version.data["summary"] == "直接发布的摘要。"
+    summaries = db.session.scalars(select(AuditEntry.summary).where(AuditEntry.action == "import.commit")).all()
+    assert summaries == ["Excel 导入：新增 0，修改 1，直接发布（年度目录集中更新）"]
+
+
+def test_only_admins_publish_directly(tmp_path, published):
+    editor, entries = published
+    with pytest.raises(PermissionDenied):
+        imports.import_file(export(tmp_path, entries), user=editor, publish_reason="想直接发布")
+
+
+def test_template_lists_every_editable_field(tmp_path, app):
+    from catalog_schema import get_schema
+    path = tmp_path / "template.xlsx"
+    imports.write_template(path)
+    wb = openpyxl.load_workbook(path)
+    headers = {str(c.value).rstrip("*").strip() for c in wb["信息资源"][1] if c.value}
+    assert {f.label for f in get_schema().editable_fields} <= headers
+    item_headers = {str(c.value).rstrip("*").strip() for c in wb["信息项"][1] if c.value}
+    assert {f.label for f in get_schema().item_fields} <= item_headers
