@@ -178,3 +178,29 @@ def test_export_and_template_commands(app, published, tmp_path):
     assert result.exit_code == 0 and "已导出 5 条" in result.output
     assert runner.invoke(args=["catalog", "template", str(tmp_path / "t.xlsx")]).exit_code == 0
     assert "填写说明" in openpyxl.load_workbook(tmp_path / "t.xlsx").sheetnames
+
+
+def test_cancelling_an_import_rolls_it_back_whole(app, published, tmp_path):
+    from app.imports import services
+    editor, entries = published
+    path = export(tmp_path, entries)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["信息资源"]
+    for entry in entries:
+        ws.cell(row_of(ws, entry.resource_code), column_of(ws, "信息资源摘要")).value = "取消前的修改。"
+    wb.save(path)
+    path.rename(services.uploads_dir() / "y.xlsx")
+    job = ImportJob(user_id=editor.id, filename="y.xlsx", stored_as="y.xlsx", state=JobState.committing,
+                    report={"new": 0, "changed": 5})
+    db.session.add(job)
+    db.session.commit()
+    versions = db.session.scalar(select(func.count(EntryVersion.id)))
+    jobs.request_cancel(job.id)
+    services.PROGRESS_EVERY, saved = 1, services.PROGRESS_EVERY
+    try:
+        services.run_commit(job.id)
+    finally:
+        services.PROGRESS_EVERY = saved
+    db.session.expire_all()
+    assert db.session.get(ImportJob, job.id).state == JobState.cancelled
+    assert db.session.scalar(select(func.count(EntryVersion.id))) == versions
