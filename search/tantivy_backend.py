@@ -79,6 +79,8 @@ class TantivyBackend(SearchBackend):
         layout = SCHEMA_VERSION + ":" + ",".join(list(fulltext_weights()) + list(facet_keys()))
         if marker.exists() and marker.read_text() == layout:
             return
+        if marker.exists():
+            log.warning("search index field layout changed: the index was cleared, run `catalog reindex`")
         for child in self.path.iterdir():
             if child.is_file():
                 child.unlink()

@@ -216,3 +216,24 @@ def make_entry(app, admin):
         return entry
 
     return make
+
+
+@pytest.fixture
+def worker(app):
+    """The background job worker, as `flask catalog worker` runs it, in threads of this process."""
+    from app.imports import jobs
+
+    consumer = jobs.queue().create_consumer(workers=1, worker_type="thread", periodic=False, check_worker_health=False)
+    consumer.start()
+    yield
+    consumer.stop(graceful=True)
+
+
+@pytest.fixture
+def published(make_entry, make_user):
+    """Five published entries of 市公安局 (made by its editor, published by the admin)."""
+    editor = make_user("editor", "市公安局")
+    entries = [make_entry(user=editor, name=f"户籍资源{n}", summary=f"第 {n} 个户籍资源。") for n in range(5)]
+    return editor, entries
+
+

@@ -3,13 +3,12 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from tests.imports.test_import_services import column_of, export, published, row_of  # noqa: F401 (fixture)
-from tests.imports.test_jobs_and_views import worker  # noqa: F401 (fixture)
+from tests.imports.test_import_services import column_of, export, row_of
 
 pytestmark = pytest.mark.browser
 
 
-def test_editor_uploads_sees_the_report_fixes_and_imports(published, worker, sign_in, tmp_path):  # noqa: F811
+def test_editor_uploads_sees_the_report_fixes_and_imports(published, worker, sign_in, tmp_path):
     editor, entries = published
     good = export(tmp_path, entries, "目录.xlsx")
     wb = openpyxl.load_workbook(good)

@@ -6,12 +6,11 @@ from sqlalchemy import func, select
 from app.audit.models import AuditEntry
 from app.catalog import services as catalog
 from app.catalog.diff import diff_values
-from app.catalog.models import Entry, EntryVersion, VersionState
-from app.core.errors import PermissionDenied
+from app.catalog.models import EntryVersion, VersionState
+from app.core.errors import InvalidInput, PermissionDenied
 from app.extensions import db
 from app.imports import services as imports
 from app.review.models import Review
-from tests.conftest import valid_values
 
 HEADER_ROW = 1
 
@@ -20,17 +19,20 @@ def count(model):
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-@pytest.fixture
-def published(make_entry, make_user):
-    """Five published entries of 市公安局 (made by its editor, published by the admin)."""
-    editor = make_user("editor", "市公安局")
-    entries = [make_entry(user=editor, name=f"户籍资源{n}", summary=f"第 {n} 个户籍资源。") for n in range(5)]
-    return editor, entries
-
-
 def export(tmp_path, entries, name="export.xlsx"):
     path = tmp_path / name
     imports.export(path, [e.id for e in entries])
+    return path
+
+
+def edited_export(tmp_path, entries, edits: dict[tuple[str, str], object], name="export.xlsx"):
+    """An export of `entries` with some cells changed: {(resource code, column header): new value}."""
+    path = export(tmp_path, entries, name)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["信息资源"]
+    for (code, header), value in edits.items():
+        ws.cell(row_of(ws, code), column_of(ws, header)).value = value
+    wb.save(path)
     return path
 
 
@@ -59,13 +61,9 @@ def test_exporting_and_reimporting_changes_nothing(tmp_path, published):
 
 def test_three_edited_cells_give_exactly_three_new_drafts_with_those_edits(tmp_path, published):
     editor, entries = published
-    path = export(tmp_path, entries)
-    wb = openpyxl.load_workbook(path)
-    ws = wb["信息资源"]
-    ws.cell(row_of(ws, entries[0].resource_code), column_of(ws, "信息资源摘要")).value = "改过的摘要。"
-    ws.cell(row_of(ws, entries[1].resource_code), column_of(ws, "更新周期")).value = "每月"
-    ws.cell(row_of(ws, entries[2].resource_code), column_of(ws, "提供方内部部门")).value = "户政管理支队"
-    wb.save(path)
+    path = edited_export(tmp_path, entries, {(entries[0].resource_code, "信息资源摘要"): "改过的摘要。",
+                                             (entries[1].resource_code, "更新周期"): "每月",
+                                             (entries[2].resource_code, "提供方内部部门"): "户政管理支队"})
     report, counts = imports.import_file(path, user=editor)
     assert (report.changed, report.unchanged) == (3, 2) and counts["updated"] == 3
     changed = {}
@@ -116,13 +114,9 @@ def test_new_rows_create_entries_once_even_when_imported_twice(tmp_path, publish
 
 def test_one_bad_row_means_nothing_is_written_and_the_cell_is_named(tmp_path, published):
     editor, entries = published
-    path = export(tmp_path, entries)
-    wb = openpyxl.load_workbook(path)
-    ws = wb["信息资源"]
-    ws.cell(row_of(ws, entries[0].resource_code), column_of(ws, "信息资源摘要")).value = "改过的摘要。"
-    bad_row = row_of(ws, entries[3].resource_code)
-    ws.cell(bad_row, column_of(ws, "共享条件")).value = None  # conditional without conditions
-    wb.save(path)
+    path = edited_export(tmp_path, entries, {(entries[0].resource_code, "信息资源摘要"): "改过的摘要。",
+                                             (entries[3].resource_code, "共享条件"): None})  # conditional, no conditions
+    bad_row = row_of(openpyxl.load_workbook(path)["信息资源"], entries[3].resource_code)
     versions = count(EntryVersion)
     report, counts = imports.import_file(path, user=editor)
     assert counts == {} and count(EntryVersion) == versions
@@ -157,12 +151,8 @@ def test_editor_cannot_import_another_departments_entries(tmp_path, published, m
 
 def test_admin_may_publish_directly_with_a_reason_that_is_audited(tmp_path, published, admin):
     _editor, entries = published
-    path = export(tmp_path, entries)
-    wb = openpyxl.load_workbook(path)
-    ws = wb["信息资源"]
-    ws.cell(row_of(ws, entries[0].resource_code), column_of(ws, "信息资源摘要")).value = "直接发布的摘要。"
-    wb.save(path)
-    with pytest.raises(Exception):
+    path = edited_export(tmp_path, entries, {(entries[0].resource_code, "信息资源摘要"): "直接发布的摘要。"})
+    with pytest.raises(InvalidInput):
         imports.import_file(path, user=admin, publish_reason="  ")
     _report, counts = imports.import_file(path, user=admin, publish_reason="年度目录集中更新")
     db.session.refresh(entries[0])

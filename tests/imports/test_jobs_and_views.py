@@ -12,17 +12,8 @@ from app.extensions import db
 from app.imports import jobs
 from app.imports.models import ImportJob, JobState
 from tests.catalog.test_views import token
-from tests.imports.test_import_services import column_of, export, row_of
+from tests.imports.test_import_services import column_of, edited_export, export, row_of
 from tests.portal.test_portal import login
-
-
-@pytest.fixture
-def worker(app):
-    """The job worker, as `flask catalog worker` runs it, in threads of this process."""
-    consumer = jobs.queue().create_consumer(workers=1, worker_type="thread", periodic=False, check_worker_health=False)
-    consumer.start()
-    yield
-    consumer.stop(graceful=True)
 
 
 @pytest.fixture
@@ -30,9 +21,6 @@ def editor_client(client, published):
     editor, entries = published
     login(client, editor)
     return client, entries
-
-
-from tests.imports.test_import_services import published  # noqa: E402,F401  (fixture)
 
 
 def upload(client, path, name="目录.xlsx"):
@@ -55,11 +43,7 @@ def wait(client, job_id, timeout=30):
 
 def test_upload_with_errors_shows_the_report_and_an_annotated_copy(editor_client, worker, tmp_path):
     client, entries = editor_client
-    path = export(tmp_path, entries)
-    wb = openpyxl.load_workbook(path)
-    ws = wb["信息资源"]
-    ws.cell(row_of(ws, entries[1].resource_code), column_of(ws, "更新周期")).value = "每小时"
-    wb.save(path)
+    path = edited_export(tmp_path, entries, {(entries[1].resource_code, "更新周期"): "每小时"})
     job_id = upload(client, path)
     assert wait(client, job_id)["state"] == "checked"
     html = client.get(f"/imports/{job_id}").get_data(as_text=True)
@@ -74,11 +58,7 @@ def test_upload_with_errors_shows_the_report_and_an_annotated_copy(editor_client
 
 def test_clean_upload_is_imported_in_the_background_and_submitted_for_review(editor_client, worker, tmp_path):
     client, entries = editor_client
-    path = export(tmp_path, entries)
-    wb = openpyxl.load_workbook(path)
-    ws = wb["信息资源"]
-    ws.cell(row_of(ws, entries[0].resource_code), column_of(ws, "信息资源摘要")).value = "批量修改的摘要。"
-    wb.save(path)
+    path = edited_export(tmp_path, entries, {(entries[0].resource_code, "信息资源摘要"): "批量修改的摘要。"})
     job_id = upload(client, path)
     wait(client, job_id)
     page = client.get(f"/imports/{job_id}").get_data(as_text=True)
@@ -183,12 +163,7 @@ def test_export_and_template_commands(app, published, tmp_path):
 def test_cancelling_an_import_rolls_it_back_whole(app, published, tmp_path):
     from app.imports import services
     editor, entries = published
-    path = export(tmp_path, entries)
-    wb = openpyxl.load_workbook(path)
-    ws = wb["信息资源"]
-    for entry in entries:
-        ws.cell(row_of(ws, entry.resource_code), column_of(ws, "信息资源摘要")).value = "取消前的修改。"
-    wb.save(path)
+    path = edited_export(tmp_path, entries, {(e.resource_code, "信息资源摘要"): "取消前的修改。" for e in entries})
     path.rename(services.uploads_dir() / "y.xlsx")
     job = ImportJob(user_id=editor.id, filename="y.xlsx", stored_as="y.xlsx", state=JobState.committing,
                     report={"new": 0, "changed": 5})

@@ -162,3 +162,15 @@ def test_search_as_json_for_the_public_and_bad_arguments(client, catalog_entries
     response = client.get("/search.json?sort=sideways")
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["message"] == "查询参数「排序」（sort）的值无效"
+
+
+def test_provider_facet_is_a_department_tree(client, make_entry, department, seeker):
+    district_bureau = department("东城区民政局")
+    make_entry(**OPEN, provider=district_bureau.id)
+    html = client.get("/search").get_data(as_text=True)
+    block = html.split('data-facet="provider"')[1].split("</ul>")[0]
+    government = re.search(r'padding-left: 0rem">\s*<a[^>]*>\s*示例市东城区人民政府</a> <span class="text-muted">\(1\)', block)
+    bureau = re.search(r'padding-left: 1rem">\s*<a[^>]*>\s*东城区民政局</a> <span class="text-muted">\(1\)', block)
+    assert government and bureau and government.start() < bureau.start()
+    filtered = client.get(f"/search?provider={district_bureau.parent_id}").get_data(as_text=True)
+    assert names(filtered) == ["空气质量监测日报"]  # a filter on the government includes its bureaus
