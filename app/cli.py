@@ -139,7 +139,9 @@ def template_command(file):
 @click.option("--dry-run", is_flag=True, help="check the file and report, write nothing")
 @click.option("--user", "username", default="admin", show_default=True, help="act as this user (permissions apply)")
 @click.option("--publish-reason", default=None, help="admins: publish directly instead of submitting for review")
-def import_command(file, dry_run, username, publish_reason):
+@click.option("--max-mb", type=click.IntRange(1, 2000), default=None,
+              help="accept a file larger than the upload limit (CATALOG_IMPORT_MAX_BYTES), e.g. a whole-catalog export")
+def import_command(file, dry_run, username, publish_reason, max_mb):
     """Import entries from an .xlsx: all rows or none. Exit status 1 when the file has problems."""
     from app.accounts.models import User
     from app.extensions import db
@@ -150,11 +152,12 @@ def import_command(file, dry_run, username, publish_reason):
         click.echo(f"错误：用户“{username}”不存在", err=True)
         sys.exit(2)
     try:
+        max_bytes = max_mb * 1024 * 1024 if max_mb else None
         if dry_run:
-            report, _plan = imports.check(file, user=user)
+            report, _plan = imports.check(file, user=user, max_bytes=max_bytes)
             counts = None
         else:
-            report, counts = imports.import_file(file, user=user, publish_reason=publish_reason)
+            report, counts = imports.import_file(file, user=user, publish_reason=publish_reason, max_bytes=max_bytes)
     except DomainError as error:
         _fail(error)
     if report.rejected:

@@ -69,9 +69,10 @@ def reference() -> dict:
     }
 
 
-def limits() -> Limits:
+def limits(max_bytes: int | None = None) -> Limits:
     config = current_app.config
-    return Limits(max_bytes=config["IMPORT_MAX_BYTES"], max_uncompressed=config["IMPORT_MAX_UNCOMPRESSED"],
+    return Limits(max_bytes=max_bytes or config["IMPORT_MAX_BYTES"],
+                  max_uncompressed=max(config["IMPORT_MAX_UNCOMPRESSED"], 10 * (max_bytes or 0)),
                   max_rows=config["IMPORT_MAX_ROWS"])
 
 
@@ -181,10 +182,13 @@ def _entries_by_name(parsed_entries: list[ParsedEntry], user) -> dict[tuple, Ent
     return {(str(entry.department_id), name): entry for entry, name in rows}
 
 
-def check(path, *, user, progress=None, cancelled=None) -> tuple[Report, list[tuple]]:
-    """The dry run of a file: reading problems, then every entry's checks. Writes nothing."""
+def check(path, *, user, progress=None, cancelled=None, max_bytes: int | None = None) -> tuple[Report, list[tuple]]:
+    """The dry run of a file: reading problems, then every entry's checks. Writes nothing.
+
+    `max_bytes` raises the upload limit for files an administrator imports from the command line.
+    """
     try:
-        parsed = read_workbook(path, limits=limits(), **reference())
+        parsed = read_workbook(path, limits=limits(max_bytes), **reference())
     except WorkbookRejected as error:
         return Report(rejected=error.message), []
     report, plan = check_entries(parsed.entries, user=user, progress=progress, cancelled=cancelled)
@@ -242,14 +246,15 @@ def apply(plan: list[tuple], *, user, publish_reason: str | None = None,
     return counts
 
 
-def import_file(path, *, user, publish_reason: str | None = None, progress=None, cancelled=None) -> tuple[Report, dict]:
+def import_file(path, *, user, publish_reason: str | None = None, progress=None, cancelled=None,
+                max_bytes: int | None = None) -> tuple[Report, dict]:
     """Dry run, then — only when it is clean — the import. Returns (report, counts).
 
     Both run in one transaction, so what was checked is what is written (new entries are not validated a
     second time); on SQLite that transaction holds the write lock while the file is read.
     """
     with transaction():
-        report, plan = check(path, user=user, cancelled=cancelled)
+        report, plan = check(path, user=user, cancelled=cancelled, max_bytes=max_bytes)
         if report.rejected or report.problems:
             return report, {}
         counts = apply(plan, user=user, publish_reason=publish_reason, progress=progress, cancelled=cancelled)

@@ -139,11 +139,22 @@ def run(plain: dict, filters: dict[str, list[str]], *, public_only: bool, fixed:
         page=plain.get("page", 1), per_page=per_page or current_app.config["PAGE_SIZE"], public_only=public_only))
 
 
-def matching_ids(plain: dict, filters: dict[str, list[str]], *, public_only: bool, fixed: dict | None = None) -> list[int]:
-    """Every entry id a search matches, in its order (for exports), up to EXPORT_MAX_ENTRIES."""
+def matching_ids(plain: dict, filters: dict[str, list[str]], *, public_only: bool, fixed: dict | None = None,
+                 page_size: int = 2000) -> list[int]:
+    """Every entry id a search matches, in its order (for exports), up to EXPORT_MAX_ENTRIES.
+
+    Fetched a page at a time, so a 100,000-entry export never holds 100,000 result documents at once.
+    """
     limit = current_app.config["EXPORT_MAX_ENTRIES"]
-    result = run({**plain, "page": 1}, filters, public_only=public_only, fixed=fixed, per_page=limit)
-    return [hit.id for hit in result.hits]
+    ids: list[int] = []
+    page = 1
+    while len(ids) < limit:
+        result = run({**plain, "page": page}, filters, public_only=public_only, fixed=fixed, per_page=page_size)
+        ids += [hit.id for hit in result.hits]
+        if len(result.hits) < page_size:
+            break
+        page += 1
+    return ids[:limit]
 
 
 def facets(result: SearchResult, filters: dict[str, list[str]], labels: Labels) -> list[Facet]:
