@@ -5,12 +5,9 @@ import datetime as dt
 
 from catalog_schema import get_schema
 
-from .fields import ITEMS_KEY, facet_keys, fulltext_weights
+from .fields import ITEMS_KEY, facet_keys, fulltext_weights, stored_keys
 from .segment import Segmenter
 
-# what result lists show without touching the database
-STORED_KEYS = ("name", "summary", "sharing_type", "format_category", "update_cycle", "open_to_public",
-               "release_date", "non_sharing_basis", "sharing_condition")
 MAX_STORED_ITEMS = 30
 
 
@@ -29,28 +26,27 @@ def build_document(*, entry_id: int, resource_code: str, values: dict, departmen
     for key in fulltext_weights():
         if key == ITEMS_KEY:
             raw_text[key] = " ".join(items)
-        elif key == "provider":
+        elif schema.field(key).type == "department":
             raw_text[key] = department_text
         else:
             raw_text[key] = values.get(key) or ""
     facets: dict[str, list[str]] = {}
     for key in facet_keys():
-        if key == "category_code":
+        spec = schema.field(key)
+        value = values.get(key)
+        if spec.type == "category":
             facets[key] = list(category_path)
-        elif key == "provider":
+        elif spec.type == "department":
             facets[key] = [str(i) for i in department["ancestor_ids"]] + [str(department["id"])]
-        elif key == "topic_codes":
+        elif spec.type == "code_list":
             facets[key] = sorted({code for path in topic_paths for code in path})
+        elif spec.type == "bool":
+            facets[key] = ["1" if value else "0"]
+        elif spec.type == "multi_enum":
+            facets[key] = [str(v) for v in value or []]
         else:
-            value = values.get(key)
-            spec = schema.field(key)
-            if spec.type == "bool":
-                facets[key] = ["1" if value else "0"]
-            elif value not in (None, ""):
-                facets[key] = [str(value)]
-            else:
-                facets[key] = []
-    stored = {k: values.get(k) for k in STORED_KEYS}
+            facets[key] = [str(value)] if value not in (None, "") else []
+    stored = {k: values.get(k) for k in stored_keys()}
     stored.update(id=entry_id, resource_code=resource_code, department=department["name"],
                   department_id=department["id"], items=items[:MAX_STORED_ITEMS], item_count=len(items),
                   category_code=category_path[-1] if category_path else "")

@@ -22,5 +22,17 @@ def facet_keys() -> tuple[str, ...]:
     return tuple(f.key for f in get_schema().fields if "facet" in f.search)
 
 
-# hierarchical facets: a document carries the node and its ancestors, so a filter on a node includes its subtree
-HIERARCHICAL = ("category_code", "provider", "topic_codes")
+@functools.cache
+def stored_keys() -> tuple[str, ...]:
+    """Fields a result list shows straight from the index (the schema's `stored` role)."""
+    return tuple(f.key for f in get_schema().fields if "stored" in f.search)
+
+
+# Field types whose facets are trees: a document carries the node and its ancestors, so a filter on a node
+# includes its subtree (classification and topic codes: category nodes; provider: the department tree).
+TREE_TYPES = ("category", "code_list", "department")
+
+
+@functools.cache
+def hierarchical_keys() -> tuple[str, ...]:
+    return tuple(k for k in facet_keys() if get_schema().field(k).type in TREE_TYPES)

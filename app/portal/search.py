@@ -19,7 +19,7 @@ from app.extensions import db
 from app.indexing import services as indexing
 from app.org.models import Department
 from catalog_schema import Problem, get_schema
-from search.fields import HIERARCHICAL, facet_keys
+from search.fields import facet_keys, hierarchical_keys
 from search.query import SORTS, SearchQuery, SearchResult
 
 MAX_PAGE = 500
@@ -116,10 +116,10 @@ class Labels:
     def of(self, key: str, value: str) -> str:
         schema = get_schema()
         spec = schema.field(key)
-        if key == "provider":
+        if spec.type == "department":
             d = self.departments.get(value)
             return d.name if d else value
-        if key in ("category_code", "topic_codes"):
+        if spec.type in ("category", "code_list"):
             return self.categories.get(value, value)
         if spec.type == "bool":
             return "是" if value == "1" else "否"
@@ -163,9 +163,9 @@ def facets(result: SearchResult, filters: dict[str, list[str]], labels: Labels) 
         counts = result.facets.get(key, {})
         selected = set(filters.get(key, []))
         facet = Facet(key, get_schema().field(key).label)
-        if key == "provider":
-            facet.values = _department_tree(counts, selected, labels)
-        elif key in HIERARCHICAL:
+        if get_schema().field(key).type == "department":
+            facet.values = _department_tree(counts, selected, labels, key)
+        elif key in hierarchical_keys():
             facet.values = _category_levels(counts, selected, labels, key)
         else:
             facet.values = [FacetValue(v, labels.of(key, v), n, v in selected)
@@ -175,18 +175,18 @@ def facets(result: SearchResult, filters: dict[str, list[str]], labels: Labels) 
     return out
 
 
-def _department_tree(counts: dict[str, int], selected: set[str], labels: Labels) -> list[FacetValue]:
-    """Top-level departments with their counts; children shown under a selected parent (or district governments)."""
+def _department_tree(counts: dict[str, int], selected: set[str], labels: Labels, key: str) -> list[FacetValue]:
+    """Departments with entries, each indented under its parent (a district government's bureaus under it)."""
     children: dict[str | None, list] = {}
-    for key, d in labels.departments.items():
-        if key in counts:
-            children.setdefault(str(d.parent_id) if d.parent_id else None, []).append(key)
+    for department_id, d in labels.departments.items():
+        if department_id in counts:
+            children.setdefault(str(d.parent_id) if d.parent_id else None, []).append(department_id)
     out = []
 
     def walk(parent, depth):
-        for key in sorted(children.get(parent, []), key=lambda k: -counts[k]):
-            out.append(FacetValue(key, labels.of("provider", key), counts[key], key in selected, depth))
-            walk(key, depth + 1)
+        for value in sorted(children.get(parent, []), key=lambda v: -counts[v]):
+            out.append(FacetValue(value, labels.of(key, value), counts[value], value in selected, depth))
+            walk(value, depth + 1)
 
     walk(None, 0)
     return out
