@@ -1,6 +1,7 @@
 """The catalog metadata schema: the single declaration of every catalog field (pure Python, no Flask, no ORM)."""
 from .spec import CatalogSchema, FieldSpec, Section, Term, Vocabulary, get_schema, load_schema
-from .validation import Problem, marshmallow_schemas, validate_entry
+from .problems import Problem
+from .validation import marshmallow_schemas, validate_entry
 
 __all__ = [
     "CatalogSchema", "FieldSpec", "Problem", "Section", "Term", "Vocabulary",

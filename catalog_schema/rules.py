@@ -5,12 +5,14 @@ Rules skip fields that already failed field-level validation, so one mistake giv
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Callable
 
+from .problems import Lookups, Problem, item_label
 from .spec import CatalogSchema
-from .validation import LENGTH_PATTERN, Lookups, Problem, item_label
 
+LENGTH_PATTERN = re.compile(r"^\d{1,5}(,\d{1,3})?$")
 STRUCTURED_FORMATS = {"database", "spreadsheet"}
 BASIC_CLASS_PREFIX = "1"
 

@@ -6,38 +6,17 @@ Every problem names its field in Chinese (and English, for API clients).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Mapping, Protocol
+from typing import Any, Mapping
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
+from .problems import Lookups, Problem, item_label
+from .rules import check_rules
 from .spec import CatalogSchema, FieldSpec, get_schema
 
 TRUTHY = {"1", "true", "True", "yes", "y", "on", "是", "Y", "TRUE", 1, True}
 FALSY = {"0", "false", "False", "no", "n", "off", "否", "N", "FALSE", 0, False}
 CODE_LIST_SPLIT = re.compile(r"[;；,，、\s]+")
-LENGTH_PATTERN = re.compile(r"^\d{1,5}(,\d{1,3})?$")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One validation problem. `path` is e.g. ``sharing_type`` or ``data_items[2].name``."""
-
-    path: str
-    label: str
-    message: str
-    message_en: str
-
-    def as_dict(self) -> dict:
-        return {"field": self.path, "label": self.label, "message": self.message, "message_en": self.message_en}
-
-
-class Lookups(Protocol):
-    """What validation needs from the registry, supplied by the caller (the app's services)."""
-
-    def category_exists(self, code: str) -> bool: ...
-
-    def missing_resource_codes(self, codes: list[str]) -> list[str]: ...
 
 
 # ---- marshmallow schemas generated from the specs ------------------------------------------------
@@ -172,13 +151,6 @@ def _english(spec_key: str, message: str) -> str:
     return f"{spec_key} is invalid"
 
 
-def item_label(schema: CatalogSchema, index: int, key: str | None = None) -> str:
-    base = f"{schema.items_label}第{index + 1}行"
-    if key is None:
-        return base
-    return f"{base}「{schema.item_field(key).label}」"
-
-
 def _flatten(schema: CatalogSchema, errors: dict) -> list[Problem]:
     problems: list[Problem] = []
     for key, value in errors.items():
@@ -225,8 +197,6 @@ def validate_entry(raw: Mapping, *, lookups: Lookups | None = None,
     Returns the cleaned values (JSON-ready: dates as ISO strings) and the list of problems; the values are
     only meaningful when the list is empty.
     """
-    from .rules import check_rules
-
     schema = schema or get_schema()
     try:
         clean = _loader(schema).load(raw)
