@@ -7,7 +7,7 @@ PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install install-test system-deps test-sqlite test-postgresql clean
+.PHONY: run test install install-test system-deps test-sqlite test-postgresql lint-imports clean
 
 run: install
 	$(FLASK) catalog init-db
@@ -44,8 +44,12 @@ system-deps:
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $$missing; fi
 
 test: install-test
+	$(BIN)/lint-imports
 	$(BIN)/pytest --db=sqlite
 	$(BIN)/pytest --db=postgresql
+
+lint-imports: install-test
+	$(BIN)/lint-imports
 
 test-sqlite: install-test
 	$(BIN)/pytest --db=sqlite

@@ -10,7 +10,7 @@ from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from .config import ROOT, load_config
-from .core.db import configure_sqlite, write_intent
+from .core.db import commit, configure_engine, read_only, write_intent
 from .core.errors import DomainError
 from .extensions import csrf, db, login_manager, migrate
 
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Application factory: config → extensions → blueprints → CLI."""
+    """Application factory: config → extensions → domain modules and blueprints → jobs → CLI."""
     instance_path = pathlib.Path(os.environ.get("CATALOG_INSTANCE_PATH", ROOT / "instance")).resolve()
     app = Flask(__name__, instance_path=str(instance_path), template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"))
@@ -38,20 +38,12 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "请先登录"
     with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            configure_sqlite(db.engine)
+        configure_engine(db.engine)
 
-    from . import models  # noqa: F401  (every table registered with the metadata)
-    from .accounts.views import bp as accounts_bp
-    from .catalog.views import bp as catalog_bp
-    from .imports.views import bp as imports_bp
-    from .portal.views import bp as portal_bp
-    from .review.views import bp as review_bp
-
-    for blueprint in (accounts_bp, portal_bp, catalog_bp, review_bp, imports_bp):
+    from . import accounts, admin, catalog, imports, indexing, models, portal, review  # noqa: F401
+    for blueprint in (accounts.bp, portal.bp, catalog.bp, review.bp, imports.bp, admin.bp):
         app.register_blueprint(blueprint)
-
-    from .indexing import services as indexing  # noqa: F401  (connects the outbox to catalog signals)
+    imports.tasks.init_app(app)
 
     from .cli import catalog_cli
     app.cli.add_command(catalog_cli)
@@ -69,28 +61,31 @@ def _instance_secret(instance_path: pathlib.Path) -> str:
     return path.read_text().strip()
 
 
-def _register_request_hooks(app: Flask) -> None:
-    from .indexing import services as indexing
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
+
+def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _intent():
-        g.write_intent_token = write_intent.set(request.method in ("POST", "PUT", "PATCH", "DELETE"))
+        reading = request.method in SAFE_METHODS
+        g.db_tokens = (write_intent.set(not reading), read_only.set(reading))
 
     @app.teardown_request
     def _reset_intent(_exc):
-        token = g.pop("write_intent_token", None)
-        if token is not None:
-            write_intent.reset(token)
+        tokens = g.pop("db_tokens", None)
+        if tokens is not None:
+            write_intent.reset(tokens[0])
+            read_only.reset(tokens[1])
 
     @app.after_request
     def _commit_once(response):
-        """One commit per request; anything that failed rolls back whole. Then the search index catches up."""
-        if response.status_code < 400:
-            db.session.commit()
-            if g.pop("index_dirty", False):
-                indexing.apply_outbox_quietly()
-        else:
+        """One commit per writing request, then its after-commit work (the outbox messages it wrote are handled,
+        so the user sees their change on the next page); anything that failed rolls back whole. Reads never
+        write, so they never commit."""
+        if request.method in SAFE_METHODS or response.status_code >= 400:
             db.session.rollback()
+        else:
+            commit()
         return response
 
     @app.errorhandler(DomainError)
@@ -120,8 +115,24 @@ def _register_request_hooks(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from catalog_schema import get_schema
 
+    from . import catalog, imports, review
+    from .admin import policy as admin_policy
     from .core.timefmt import format_datetime
 
     app.jinja_env.globals.update(schema=get_schema())
+
+    @app.context_processor
+    def _navigation():
+        """The menu: each item shown when its module's policy says the user may use it."""
+        from flask_login import current_user
+
+        return {"nav": {
+            "catalogs": catalog.policy.is_government(current_user),
+            "department": catalog.policy.may_work_on_catalogs(current_user),
+            "imports": imports.can_import(current_user),
+            "review": review.policy.can_see_queue(current_user),
+            "workflows": admin_policy.can_read_workflows(current_user),
+        }}
+
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.tests["search_any"] = lambda text, terms: any(t.lower() in (text or "").lower() for t in terms)

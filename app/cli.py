@@ -32,7 +32,7 @@ def init_db():
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def load_classification_command(file):
     """Load the classification tree from a CSV (code,name,parent_code)."""
-    from app.catalog.classification import load_classification
+    from app.catalog import load_classification
     try:
         with transaction():
             result = load_classification(file)
@@ -45,7 +45,7 @@ def load_classification_command(file):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def load_departments_command(file):
     """Load departments from a CSV (code,name,short_name,aliases,credit_code,region_level,parent_code)."""
-    from app.org.services import load_departments
+    from app.org import load_departments
     try:
         with transaction():
             result = load_departments(file)
@@ -61,7 +61,7 @@ def load_departments_command(file):
 @click.option("--force", is_flag=True, help="add entries even when the catalog is not empty")
 def demo(entries, seed, force):
     """Load the demo city 示例市 (departments, classification, users) and a demo catalog, if the database is empty."""
-    from app.catalog import demo as demo_data
+    from app import demo as demo_data
     if not demo_data.is_empty() and not force:
         click.echo("目录中已有信息资源，跳过演示数据（使用 --force 追加）。")
         return
@@ -83,24 +83,25 @@ def demo(entries, seed, force):
 @catalog_cli.command("create-user")
 @click.argument("username")
 @click.option("--name", "display_name", required=True, help="display name (姓名)")
-@click.option("--role", required=True, type=click.Choice(
-    ["editor", "department_reviewer", "authority_reviewer", "seeker", "admin"]))
+@click.option("--role", "roles", required=True, multiple=True, type=click.Choice(
+    ["editor", "department_reviewer", "authority_reviewer", "seeker", "admin"]),
+    help="a role; repeat for several (e.g. --role editor --role department_reviewer)")
 @click.option("--department", "department_code", required=True, help="department code (部门代码)")
 @click.password_option(help="password (asked when omitted)")
-def create_user_command(username, display_name, role, department_code, password):
-    """Create a user with one role in one department."""
-    from app.accounts.services import create_user
+def create_user_command(username, display_name, roles, department_code, password):
+    """Create a user in one department with one or more roles."""
+    from app.accounts import create_user
     try:
         with transaction():
-            user = create_user(username=username, display_name=display_name, role=role,
+            user = create_user(username=username, display_name=display_name, roles=list(roles),
                                department_code=department_code, password=password)
-            click.echo(f"已创建用户 {user.username}（{user.role.label}，{user.department.name}）。")
+            click.echo(f"已创建用户 {user.username}（{user.roles_label}，{user.department.name}）。")
     except InvalidInput as error:
         _fail(error)
 
 
 def _reindex() -> int:
-    from app.indexing import services as indexing
+    from app import indexing
     total = indexing.published_count()
     with click.progressbar(length=total, label="重建检索索引") as bar:
         return indexing.reindex(progress=bar.update)
@@ -116,20 +117,54 @@ def reindex_command():
 
 @catalog_cli.command("search-health")
 def search_health_command():
-    """Compare the search index with the database; exit status 1 when they disagree."""
-    from app.indexing import services as indexing
+    """Compare the search index with the database and show the outbox backlog; exit status 1 on drift."""
+    from app import indexing
     report = indexing.health()
-    click.echo(f"索引文档 {report['documents']}，数据库已发布 {report['published']}，待处理 {report['pending']}。")
+    click.echo(f"索引文档 {report['documents']}，数据库已发布 {report['published']}，待索引 {report['pending']}。")
+    _print_backlog(report["backlog"])
     if not report["in_step"]:
         click.echo("索引与数据库不一致：请运行 flask --app wsgi catalog reindex", err=True)
         sys.exit(1)
+
+
+def _print_backlog(backlog: list[dict]) -> None:
+    if not backlog:
+        click.echo("发件箱（outbox）为空：所有提交后的处理均已完成。")
+        return
+    click.echo("发件箱（outbox）待处理：")
+    for row in backlog:
+        line = f"  {row['topic']}：{row['count']} 条，最早写入于 {row['oldest']:%Y-%m-%d %H:%M:%S} UTC"
+        if row["failing"]:
+            line += f"，其中 {row['failing']} 条处理失败待重试（最近错误：{(row['last_error'] or '')[:200]}）"
+        click.echo(line)
+
+
+@catalog_cli.command("outbox")
+@click.option("--drain", is_flag=True, help="handle every ready message now, then show what is left")
+def outbox_command(drain):
+    """Show the outbox backlog (after-commit work waiting or failing), optionally handling it now."""
+    from app import outbox
+    if drain:
+        result = outbox.drain()
+        click.echo(f"已处理 {result.handled} 条，失败 {result.failed} 条，等待 {result.waiting} 条。")
+    _print_backlog(outbox.backlog())
+
+
+@catalog_cli.command("workflows-doc")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True), default="docs/workflows.md")
+def workflows_doc_command(file):
+    """Write docs/workflows.md (diagrams and transition tables) from the workflow declarations."""
+    from app.admin import workflows_markdown
+    with open(file, "w", encoding="utf-8") as handle:
+        handle.write(workflows_markdown())
+    click.echo(f"流程说明已写入 {file}")
 
 
 @catalog_cli.command("template")
 @click.argument("file", type=click.Path(dir_okay=False, writable=True))
 def template_command(file):
     """Write the Excel import template (entries, data items, code lists, instructions)."""
-    from app.imports import services as imports
+    from app import imports
     imports.write_template(file)
     click.echo(f"导入模板已写入 {file}")
 
@@ -143,9 +178,9 @@ def template_command(file):
               help="accept a file larger than the upload limit (CATALOG_IMPORT_MAX_BYTES), e.g. a whole-catalog export")
 def import_command(file, dry_run, username, publish_reason, max_mb):
     """Import entries from an .xlsx: all rows or none. Exit status 1 when the file has problems."""
-    from app.accounts.models import User
+    from app import imports
+    from app.accounts import User
     from app.extensions import db
-    from app.imports import services as imports
 
     user = db.session.scalar(db.select(User).where(User.username == username))
     if user is None:
@@ -185,13 +220,13 @@ def export_command(file, query_string):
 
     from werkzeug.datastructures import MultiDict
 
-    from app.imports import services as imports
-    from app.portal import search as portal_search
+    from app import imports
+    from app.portal import matching_ids, parse_search
     try:
-        plain, filters = portal_search.parse(MultiDict(parse_qsl(query_string)))
+        plain, filters = parse_search(MultiDict(parse_qsl(query_string)))
     except DomainError as error:
         _fail(error)
-    ids = portal_search.matching_ids(plain, filters, public_only=False)
+    ids = matching_ids(plain, filters, public_only=False)
     imports.export(file, ids)
     click.echo(f"已导出 {len(ids)} 条到 {file}")
 
@@ -199,8 +234,23 @@ def export_command(file, query_string):
 @catalog_cli.command("worker")
 @click.option("--workers", default=1, show_default=True, help="worker threads")
 def worker_command(workers):
-    """Run the background job worker (Excel imports) until interrupted."""
-    from app.imports import jobs
-    consumer = jobs.queue().create_consumer(workers=workers, worker_type="thread")
-    click.echo(f"后台任务处理进程已启动（{workers} 个线程）。")
-    consumer.run()
+    """Run the background worker until interrupted: the job queue (Excel imports) and the outbox drain loop
+    (search indexing, job starts, and whatever else waits to happen after a commit)."""
+    import threading
+
+    from flask import current_app
+
+    from app import outbox
+    from app.imports import job_queue as queue
+
+    app = current_app._get_current_object()
+    stop = threading.Event()
+    drainer = threading.Thread(target=outbox.run_forever, args=(app, stop), name="outbox", daemon=True)
+    drainer.start()
+    consumer = queue().create_consumer(workers=workers, worker_type="thread")
+    click.echo(f"后台任务处理进程已启动（{workers} 个线程，发件箱每 {app.config['OUTBOX_POLL_SECONDS']} 秒检查一次）。")
+    try:
+        consumer.run()
+    finally:
+        stop.set()
+        drainer.join(timeout=10)

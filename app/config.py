@@ -34,6 +34,9 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "IMPORT_MAX_UNCOMPRESSED": (200 * 1024 * 1024, "largest total uncompressed size of an .xlsx (zip-bomb guard)"),
     "IMPORT_MAX_ROWS": (200_000, "most rows a sheet of an imported workbook may have"),
     "EXPORT_MAX_ENTRIES": (100_000, "most entries one Excel export writes"),
+    "OUTBOX_POLL_SECONDS": (1.0, "how often the background worker looks for outbox messages to handle"),
+    "OUTBOX_LEASE_SECONDS": (300, "how long a drainer holds a claimed outbox message before another may take it"),
+    "OUTBOX_MAX_BACKOFF_SECONDS": (3600, "longest wait between two tries of a failing outbox message"),
     "SESSION_COOKIE_SECURE": (False, "send the session cookie over HTTPS only (set true behind HTTPS)"),
 }
 
@@ -43,6 +46,8 @@ def _coerce(value: str, default: object) -> object:
         return value.lower() in ("1", "true", "yes", "on")
     if isinstance(default, int):
         return int(value)
+    if isinstance(default, float):
+        return float(value)
     return value
 
 

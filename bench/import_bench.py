@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def build_entries(count: int, items: int) -> list[dict]:
-    from app.catalog import demo
+    from app.demo import generator as demo
     from app.org.models import Department
     from app.extensions import db
     from sqlalchemy import select
@@ -70,7 +70,7 @@ def prepare(instance: pathlib.Path, entries: int, items: int) -> tuple[float, fl
 
     from app import create_app
     from app.accounts.models import User
-    from app.catalog import demo
+    from app.demo import generator as demo
     from app.extensions import db
     from app.imports import services as imports
     from importers.export import write_entries

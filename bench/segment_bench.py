@@ -23,7 +23,7 @@ from search.segment import Segmenter  # noqa: E402
 
 
 def texts() -> list[str]:
-    data = yaml.load((ROOT / "app/catalog/demo_data/resources.yaml").read_text(encoding="utf-8"),
+    data = yaml.load((ROOT / "app/demo/data/resources.yaml").read_text(encoding="utf-8"),
                      Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return [" ".join([r["name"], r["summary"]] + [str(i[0]) for i in r.get("items") or []])
             for block in data for r in block["resources"]]
@@ -32,7 +32,7 @@ def texts() -> list[str]:
 def department_words() -> tuple[list[str], list[list[str]]]:
     import csv
     words, groups = [], []
-    with open(ROOT / "app/catalog/demo_data/departments.csv", encoding="utf-8") as f:
+    with open(ROOT / "app/demo/data/departments.csv", encoding="utf-8") as f:
         for row in csv.DictReader(f):
             group = [w for w in [row["name"], row["short_name"], *row["aliases"].split(";")] if w]
             words += group

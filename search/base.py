@@ -43,6 +43,10 @@ class SearchBackend(abc.ABC):
     @abc.abstractmethod
     def count(self) -> int: ...
 
+    @abc.abstractmethod
+    def ids(self) -> set[int]:
+        """Every document id in the index (health checks: the index must hold exactly the published entries)."""
+
     def health(self) -> dict:
         return {"backend": type(self).__name__, "documents": self.count()}
 

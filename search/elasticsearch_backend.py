@@ -228,3 +228,10 @@ class ElasticsearchBackend(SearchBackend):
     def count(self) -> int:
         self._ensure_index()
         return int(self.client.count(index=self.alias)["count"])
+
+    def ids(self) -> set[int]:
+        from elasticsearch import helpers
+
+        self._ensure_index()
+        self.client.indices.refresh(index=self.alias)
+        return {int(hit["_id"]) for hit in helpers.scan(self.client, index=self.alias, query={"_source": False})}

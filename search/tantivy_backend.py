@@ -182,6 +182,11 @@ class TantivyBackend(SearchBackend):
     def count(self) -> int:
         return self._searcher().num_docs
 
+    def ids(self) -> set[int]:
+        searcher = self._searcher()
+        result = searcher.search(tantivy.Query.all_query(), limit=max(searcher.num_docs, 1), count=False)
+        return {searcher.doc(address)["id"][0] for _score, address in result.hits}
+
     def _word_query(self, word: str) -> tantivy.Query:
         alternatives = []
         for kind, tokens in self.segmenter.alternatives(word):

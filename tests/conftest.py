@@ -19,7 +19,7 @@ from app import create_app
 from app.core.db import transaction
 from app.extensions import db
 
-DATA = pathlib.Path(__file__).resolve().parent.parent / "app" / "catalog" / "demo_data"
+DATA = pathlib.Path(__file__).resolve().parent.parent / "app" / "demo" / "data"
 _counter = itertools.count()
 
 
@@ -45,8 +45,8 @@ def _prepare(url: str, instance: pathlib.Path) -> None:
     """Migrate and load the reference data into a template database."""
     from flask_migrate import upgrade
 
-    from app.catalog.classification import load_classification
-    from app.org.services import load_departments
+    from app.catalog import load_classification
+    from app.org import load_departments
 
     app = create_app({"DATABASE_URL": url, "TESTING": True})
     with app.app_context():
@@ -147,7 +147,7 @@ def client(app):
 @pytest.fixture
 def department(app):
     """Look a department up by name (the demo city's departments are loaded)."""
-    from app.org.models import Department
+    from app.org import Department
 
     def get(name: str = "市公安局") -> Department:
         found = db.session.scalar(select(Department).where(Department.name == name))
@@ -159,14 +159,16 @@ def department(app):
 
 @pytest.fixture
 def make_user(app, department):
-    from app.accounts.services import create_user
+    """A user of a department with one role, or several: make_user(("editor", "department_reviewer"))."""
+    from app.accounts import create_user
 
     created = itertools.count()
 
-    def make(role: str = "editor", department_name: str = "市公安局", password: str = "correct-horse-1"):
+    def make(roles="editor", department_name: str = "市公安局", password: str = "correct-horse-1"):
+        roles = [roles] if isinstance(roles, str) else list(roles)
         with transaction():
-            user = create_user(username=f"{role}{next(created)}", display_name=f"测试{role}", role=role,
-                               department_code=department(department_name).code, password=password)
+            user = create_user(username=f"{'-'.join(roles)[:40]}{next(created)}", display_name=f"测试{roles[0]}",
+                               roles=roles, department_code=department(department_name).code, password=password)
         return user
 
     return make
@@ -205,27 +207,43 @@ def valid_values(**overrides) -> dict:
 
 @pytest.fixture
 def make_entry(app, admin):
-    """Create (and by default publish) an entry through the services, as the admin."""
-    from app.catalog import services
+    """Create (and by default publish, directly, as the admin) an entry through the services."""
+    from app import catalog
 
     def make(publish: bool = True, user=None, **overrides):
         with transaction():
-            entry = services.create_entry(valid_values(**overrides), user=user or admin)
+            entry = catalog.create_entry(valid_values(**overrides), user=user or admin)
             if publish:
-                services.publish(entry, user=admin)
+                catalog.publish_directly([entry], user=admin, reason="测试数据")
         return entry
 
     return make
 
 
+def edit(entry, values, *, user, **kwargs):
+    """Save a draft based on the entry's current version (what an edit form opened now would carry)."""
+    from app import catalog
+
+    return catalog.update_draft(entry, values, user=user, base=catalog.BaseRef.of(entry.base_version), **kwargs)
+
+
 @pytest.fixture
 def worker(app):
-    """The background job worker, as `flask catalog worker` runs it, in threads of this process."""
-    from app.imports import jobs
+    """The background worker, as `flask catalog worker` runs it, in threads of this process: the job queue's
+    consumer and the outbox drain loop."""
+    import threading
 
-    consumer = jobs.queue().create_consumer(workers=1, worker_type="thread", periodic=False, check_worker_health=False)
+    from app import outbox
+    from app.imports import job_queue
+
+    consumer = job_queue().create_consumer(workers=1, worker_type="thread", periodic=False, check_worker_health=False)
     consumer.start()
+    stop = threading.Event()
+    drainer = threading.Thread(target=outbox.run_forever, args=(app, stop), daemon=True)
+    drainer.start()
     yield
+    stop.set()
+    drainer.join(timeout=10)
     consumer.stop(graceful=True)
 
 

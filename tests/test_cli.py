@@ -1,7 +1,7 @@
 """`flask --app wsgi catalog …` commands."""
 from sqlalchemy import func, select
 
-from app.accounts.models import Role, User
+from app.accounts import User
 from app.catalog.models import Entry, EntryStatus
 from app.extensions import db
 
@@ -29,7 +29,16 @@ def test_create_user(app):
                  "--password", "long-enough-pw")
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.username == "zhangsan"))
-    assert user.role == Role.editor and user.check_password("long-enough-pw")
+    assert user.role_keys == {"editor"} and user.check_password("long-enough-pw")
+
+
+def test_create_user_with_two_roles(app):
+    result = run(app, "create-user", "wangwu", "--name", "王五", "--role", "editor", "--role", "department_reviewer",
+                 "--department", "001", "--password", "long-enough-pw")
+    assert result.exit_code == 0, result.output
+    assert "目录编目员、部门审核员" in result.output
+    user = db.session.scalar(select(User).where(User.username == "wangwu"))
+    assert user.role_keys == {"editor", "department_reviewer"}
 
 
 def test_create_user_with_short_password_is_refused(app):
@@ -77,7 +86,7 @@ def test_default_demo_is_a_realistic_catalog(app):
 
 def test_demo_follows_its_seeded_plan(app):
     """The same seed gives the same catalog (tests and benchmarks rely on it); another seed another order."""
-    from app.catalog import demo
+    from app.demo import generator as demo
     from app.catalog.models import EntryVersion
 
     run(app, "demo", "--entries", "50")
@@ -90,7 +99,7 @@ def test_demo_follows_its_seeded_plan(app):
 
 
 def test_bulk_demo_names_stay_unique_per_department():
-    from app.catalog import demo
+    from app.demo import generator as demo
     templates = demo.load_templates()
     pairs = [(t.department_code, name) for t, name in demo.plan(templates, 20000, demo.DEFAULT_SEED)]
     assert len(set(pairs)) == len(pairs)

@@ -1,10 +1,11 @@
+"""Users, their roles and login."""
 from __future__ import annotations
 
 import enum
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -13,7 +14,7 @@ from app.extensions import db
 
 
 class Role(str, enum.Enum):
-    """SPEC §2 roles."""
+    """SPEC §2 roles. A user holds a set of them (a department's editor is often its sharing officer too)."""
 
     editor = "editor"
     department_reviewer = "department_reviewer"
@@ -23,20 +24,29 @@ class Role(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return ROLE_LABELS[self]
+        return ROLE_LABELS[self.value]
 
 
 ROLE_LABELS = {
-    Role.editor: "目录编目员",
-    Role.department_reviewer: "部门审核员",
-    Role.authority_reviewer: "主管部门审核员",
-    Role.seeker: "使用部门用户",
-    Role.admin: "平台管理员",
+    "editor": "目录编目员",
+    "department_reviewer": "部门审核员",
+    "authority_reviewer": "主管部门审核员",
+    "seeker": "使用部门用户",
+    "admin": "平台管理员",
 }
 
 
+class UserRole(db.Model):
+    """One role held by one user."""
+
+    __tablename__ = "user_role"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
 class User(UserMixin, db.Model):
-    """A person with one role, acting for one department."""
+    """A person acting for one department, with a set of roles."""
 
     __tablename__ = "user_account"
 
@@ -44,24 +54,37 @@ class User(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(256))
-    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=32))
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at = mapped_column(db.DateTime, default=utcnow)
 
     department = relationship("Department")
+    role_rows = relationship(UserRole, lazy="selectin", cascade="all, delete-orphan", order_by=UserRole.role)
 
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    @property
+    def role_keys(self) -> frozenset[str]:
+        """The roles this user holds, as their stable keys (what workflow grants name)."""
+        return frozenset(row.role for row in self.role_rows)
+
+    @property
+    def roles(self) -> list[Role]:
+        return [Role(row.role) for row in self.role_rows if row.role in ROLE_LABELS]
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_keys & {str(getattr(r, "value", r)) for r in roles})
+
+    @property
+    def roles_label(self) -> str:
+        """The roles as a person reads them: 目录编目员、部门审核员."""
+        order = list(ROLE_LABELS)
+        return "、".join(ROLE_LABELS[r] for r in sorted(self.role_keys, key=order.index))
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
-
-    @property
-    def is_government(self) -> bool:
-        """Any signed-in account is a government user; anonymous visitors are the public."""
-        return True

@@ -8,7 +8,8 @@ from app.extensions import db
 
 
 class AuditEntry(db.Model):
-    """One recorded operation: who did what to which object, when."""
+    """One recorded operation (审计日志): who did what to which object, when; for a workflow transition also the
+    state it left and the state it entered, so an object's log replays to its current state."""
 
     __tablename__ = "audit_entry"
     __table_args__ = (Index("ix_audit_object", "object_type", "object_id"),)
@@ -22,5 +23,7 @@ class AuditEntry(db.Model):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
     summary: Mapped[str] = mapped_column(Text, default="")
     details = mapped_column(JSONType, default=dict)
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str | None] = mapped_column(String(32))
 
     actor = relationship("User")

@@ -1,6 +1,10 @@
-"""Writing audit entries. Called by every service that writes, inside the same transaction."""
+"""Writing audit entries. Called by every service that writes (workflow transitions through the workflow
+engine), inside the same transaction: a change that rolls back takes its audit entry with it."""
 from __future__ import annotations
 
+from sqlalchemy import insert
+
+from app.core.db import utcnow
 from app.extensions import db
 
 from .models import AuditEntry
@@ -8,6 +12,7 @@ from .models import AuditEntry
 
 def record(action: str, obj, *, actor=None, department_id: int | None = None, summary: str = "",
            details: dict | None = None) -> AuditEntry:
+    """One operation that is not a workflow transition (loading reference data, creating a user …)."""
     entry = AuditEntry(
         action=action,
         object_type=type(obj).__name__.lower() if obj is not None else "system",
@@ -22,11 +27,9 @@ def record(action: str, obj, *, actor=None, department_id: int | None = None, su
 
 
 def record_many(rows: list[dict]) -> None:
-    """Audit entries for a bulk operation, in one statement. Each row: action, object_type, object_id, actor_id,
-    department_id, summary (and optionally details)."""
+    """Audit entries in one statement. Each row: action, object_type, object_id, actor_id, department_id, summary,
+    and optionally details, from_state, to_state."""
     if rows:
-        from sqlalchemy import insert
-
-        from app.core.db import utcnow
         now = utcnow()
-        db.session.execute(insert(AuditEntry), [{"at": now, "details": {}, **row} for row in rows])
+        db.session.execute(insert(AuditEntry), [
+            {"at": now, "details": {}, "from_state": None, "to_state": None, **row} for row in rows])

@@ -9,6 +9,7 @@ from app import audit
 from app.core.csvfile import read_rows, row_problem
 from app.core.errors import InvalidInput
 from app.extensions import db
+from app.org import departments_loaded
 
 from .models import Category
 
@@ -86,6 +87,17 @@ def ensure_node(code: str, name: str, parent_code: str) -> Category:
     else:
         node.name, node.parent_code = name, parent_code
     return node
+
+
+@departments_loaded.connect
+def _department_nodes(departments, root: str, **_kwargs) -> None:
+    """Each loaded department gets its 细目 under the department class's root node (部门信息资源类按部门编目)."""
+    if db.session.get(Category, root) is None:
+        raise InvalidInput([row_problem(1, "code", f"分类树中缺少部门类根节点“{root}”，请先导入分类树",
+                                        f"classification root {root} is missing: load the classification first")])
+    for department in departments:
+        ensure_node(department.category_code, department.name, root)
+    db.session.flush()
 
 
 def path_of(code: str) -> list[Category]:

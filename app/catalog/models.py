@@ -38,7 +38,7 @@ class CodeSequence(db.Model):
 
 
 class EntryStatus(str, enum.Enum):
-    """Where the entry as a whole stands."""
+    """Where the entry as a whole stands (the `entry` workflow, app/catalog/workflows.py)."""
 
     draft = "draft"          # never published yet
     published = "published"  # has a published version, visible in the catalogs
@@ -46,14 +46,18 @@ class EntryStatus(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return {"draft": "未发布", "published": "已发布", "retired": "已停用"}[self.value]
+        return ENTRY_STATUS_LABELS[self.value]
+
+
+ENTRY_STATUS_LABELS = {"draft": "未发布", "published": "已发布", "retired": "已停用"}
 
 
 class VersionState(str, enum.Enum):
-    """draft → in_review → published → superseded; a reviewer may return it (returned → edited → in_review)."""
+    """Where one version stands (the `entry_version` workflow): the review stage is part of the state."""
 
     draft = "draft"
-    in_review = "in_review"
+    department_review = "department_review"
+    authority_review = "authority_review"
     returned = "returned"
     published = "published"
     superseded = "superseded"
@@ -61,18 +65,25 @@ class VersionState(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return VERSION_STATE_LABELS[self]
+        return VERSION_STATE_LABELS[self.value]
 
     @property
     def editable(self) -> bool:
-        return self in (VersionState.draft, VersionState.returned)
+        return self.value in EDITABLE_STATES
+
+    @property
+    def in_review(self) -> bool:
+        return self.value in REVIEW_STATES
 
 
 VERSION_STATE_LABELS = {
-    VersionState.draft: "草稿", VersionState.in_review: "审核中", VersionState.returned: "已退回",
-    VersionState.published: "现行发布版", VersionState.superseded: "历史版本", VersionState.discarded: "已作废",
+    "draft": "草稿", "department_review": "部门审核中", "authority_review": "主管部门审核中",
+    "returned": "已退回", "published": "现行发布版", "superseded": "历史版本", "discarded": "已作废",
 }
-WORKING_STATES = ("draft", "in_review", "returned")
+EDITABLE_STATES = ("draft", "returned")
+REVIEW_STATES = ("department_review", "authority_review")
+WORKING_STATES = EDITABLE_STATES + REVIEW_STATES
+_WORKING_SQL = "state IN ('draft', 'department_review', 'authority_review', 'returned')"
 
 
 class Entry(db.Model):
@@ -107,6 +118,11 @@ class Entry(db.Model):
         """What the catalog shows: the published version, or the draft of a never-published entry."""
         return self.published_version or self.draft_version
 
+    @property
+    def base_version(self) -> "EntryVersion | None":
+        """The version an edit starts from: the working version, else the published one."""
+        return self.draft_version or self.published_version
+
 
 class EntryVersion(db.Model):
     """One version of an entry's metadata. `data` holds every schema field (validated) and the data items."""
@@ -116,8 +132,7 @@ class EntryVersion(db.Model):
         UniqueConstraint("entry_id", "number", name="uq_entry_version_number"),
         # at most one working version (draft, in review or returned) and one published version per entry
         Index("uq_entry_one_working", "entry_id", unique=True,
-              sqlite_where=text("state IN ('draft', 'in_review', 'returned')"),
-              postgresql_where=text("state IN ('draft', 'in_review', 'returned')")),
+              sqlite_where=text(_WORKING_SQL), postgresql_where=text(_WORKING_SQL)),
         Index("uq_entry_one_published", "entry_id", unique=True,
               sqlite_where=text("state = 'published'"), postgresql_where=text("state = 'published'")),
     )
@@ -125,7 +140,7 @@ class EntryVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), index=True)
     number: Mapped[int]
-    state: Mapped[VersionState] = mapped_column(Enum(VersionState, native_enum=False, length=16))
+    state: Mapped[VersionState] = mapped_column(Enum(VersionState, native_enum=False, length=32))
     name: Mapped[str] = mapped_column(String(200))
     data = mapped_column(JSONType, nullable=False)
     lock_version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
@@ -137,6 +152,11 @@ class EntryVersion(db.Model):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     entry = relationship("Entry", foreign_keys=[entry_id], back_populates="versions")
+
+    @property
+    def base_token(self) -> str:
+        """What an edit form carries to say which version it was based on (optimistic locking)."""
+        return f"{self.id}:{self.lock_version}"
     created_by = relationship("User", foreign_keys=[created_by_id])
     published_by = relationship("User", foreign_keys=[published_by_id])
 

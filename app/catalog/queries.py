@@ -4,10 +4,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from app.accounts.models import Role
 from app.extensions import db
-from app.org.models import Department
+from app.org import Department
 
+from . import policy
 from .models import Category, Entry, EntryStatus, EntryVersion, VersionState
 
 
@@ -18,6 +18,7 @@ def department_overview(department_id: int) -> dict:
         .where(Entry.department_id == department_id, Entry.status != EntryStatus.retired)
         .group_by(EntryVersion.state)).all()
     counts = {state.value: n for state, n in working}
+    counts["in_review"] = counts.get("department_review", 0) + counts.get("authority_review", 0)
     counts["published"] = db.session.scalar(select(func.count(Entry.id)).where(
         Entry.department_id == department_id, Entry.status == EntryStatus.published))
     counts["retired"] = db.session.scalar(select(func.count(Entry.id)).where(
@@ -37,7 +38,7 @@ def department_overview(department_id: int) -> dict:
         "counts": counts,
         "returned": working_in(VersionState.returned),
         "drafts": working_in(VersionState.draft),
-        "in_review": working_in(VersionState.in_review),
+        "in_review": working_in(VersionState.department_review, VersionState.authority_review),
         "recent": recent,
     }
 
@@ -48,20 +49,13 @@ def versions_of(entry: Entry) -> list[EntryVersion]:
                               .order_by(EntryVersion.number)).all()
 
 
-def can_read_working_versions(user, entry: Entry) -> bool:
-    """Drafts are seen by their department and by the authority; other departments see published versions only."""
-    if not (user and user.is_authenticated):
-        return False
-    return user.role in (Role.admin, Role.authority_reviewer) or user.department_id == entry.department_id
-
-
 def category_choices(user) -> list[tuple[str, str]]:
     """(code, indented label) for the classification select; editors get only their own department's node in class 3."""
     nodes = db.session.execute(select(Category.code, Category.name, Category.parent_code)).all()
     children: dict[str | None, list] = {}
     for code, name, parent in nodes:
         children.setdefault(parent, []).append((code, name))
-    own = user.department.category_code if user.role != Role.admin else None
+    own = user.department.category_code if policy.compile_scope(user) != "all" else None
     out = []
 
     def walk(parent, depth):
@@ -76,6 +70,7 @@ def category_choices(user) -> list[tuple[str, str]]:
 
 
 def department_choices(user) -> list[Department]:
-    if user.role == Role.admin:
+    """The departments this user may compile for (the provider select)."""
+    if policy.compile_scope(user) == "all":
         return db.session.scalars(select(Department).order_by(Department.code)).all()
     return [user.department]

@@ -1,14 +1,18 @@
-"""Editors' pages: the department's catalog, the entry form, submit / withdraw / retire, history and comparison."""
+"""Editors' pages: the department's catalog, the entry form, retire, history and comparison.
+
+Thin: HTTP in, one service call, HTTP out. The policy (policy.py) says which buttons to show; the services
+decide what is allowed.
+"""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.core.errors import InvalidInput
+from app.core.errors import InvalidInput, PermissionDenied
 from app.extensions import db
-from app.org.models import Department
+from app.org import Department
 
-from . import permissions, queries, services
+from . import policy, queries, services
 from .classification import path_of
 from .diff import diff_values
 from .forms import FormState, state_from_form, state_from_values
@@ -21,36 +25,39 @@ def _department_name(department_id) -> str:
     return department.name if department else str(department_id)
 
 
-def _render_form(state: FormState, entry=None, status: int = 200, conflict=None):
+def _render_form(state: FormState, entry=None, status: int = 200, conflict=None, base: str = ""):
     return render_template(
-        "catalog/edit.html", state=state, entry=entry, conflict=conflict,
+        "catalog/edit.html", state=state, entry=entry, conflict=conflict, base=base,
         categories=queries.category_choices(current_user), departments=queries.department_choices(current_user),
     ), status
 
 
-def _entry_for_editing(entry_id: int):
+def _visible_entry(entry_id: int):
+    """An entry whose working versions this user may see; anyone else gets the same 404 as a missing id."""
     entry = services.get_entry_or_404(entry_id)
-    permissions.require(permissions.can_compile(current_user, entry.department_id),
-                        f"您无权修改“{entry.department.name}”的信息资源", "you may not edit this entry")
+    if not policy.can_see_working(current_user, entry):
+        abort(404)
     return entry
 
 
 @bp.get("/")
 @login_required
 def dashboard():
+    if not policy.may_work_on_catalogs(current_user):
+        raise PermissionDenied("本部门目录供目录编目员、审核员和平台管理员使用", "for editors, reviewers and admins")
     department = current_user.department
-    if current_user.role.value == "admin" and request.args.get("department", "").isdigit():
-        department = db.session.get(Department, int(request.args["department"])) or department
+    if policy.compile_scope(current_user) == "all" and request.args.get("department", "").isdigit():
+        department = db.session.get(Department, int(request.args["department"][:12])) or department
     return render_template("catalog/dashboard.html", department=department,
                            overview=queries.department_overview(department.id),
-                           can_compile=permissions.can_compile(current_user, department.id))
+                           can_compile=policy.can_create(current_user, department.id))
 
 
 @bp.route("/entries/new", methods=["GET", "POST"])
 @login_required
 def new():
-    permissions.require(permissions.can_compile(current_user, current_user.department_id),
-                        "只有目录编目员和平台管理员可以登记信息资源", "only editors and admins may compile entries")
+    if not policy.compile_scope(current_user):
+        raise PermissionDenied("只有目录编目员和平台管理员可以登记信息资源", "only editors and admins may compile entries")
     if request.method == "GET":
         return _render_form(state_from_values({"provider": current_user.department_id, "network": "external"}))
     state = state_from_form(request.form)
@@ -61,69 +68,75 @@ def new():
     except InvalidInput as error:
         state.problems = error.problems
         return _render_form(state, status=422)
-    flash(f"已保存草稿，信息资源代码 {entry.resource_code}")
+    flash(f"已保存草稿：{entry.draft_version.name}（信息资源代码 {entry.resource_code}）")
     return redirect(url_for(".show", entry_id=entry.id))
 
 
 @bp.get("/entries/<int:entry_id>")
 @login_required
 def show(entry_id: int):
-    entry = services.get_entry_or_404(entry_id)
-    if not queries.can_read_working_versions(current_user, entry):
-        abort(404)
+    entry = _visible_entry(entry_id)
     version = entry.draft_version or entry.published_version or entry.versions[-1]
     published = entry.published_version
     changes = diff_values(services.full_values(entry, published), services.full_values(entry, version),
                           department_name=_department_name) if published and version is not published else None
     return render_template("catalog/show.html", entry=entry, version=version, changes=changes,
                            values=services.full_values(entry, version), category_path=path_of(entry.category_code),
-                           can_compile=permissions.can_compile(current_user, entry.department_id),
-                           can_retire=permissions.can_retire(current_user, entry.department_id))
+                           actions=policy.actions(current_user, entry))
 
 
 @bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(entry_id: int):
-    entry = _entry_for_editing(entry_id)
-    base = entry.draft_version or entry.published_version
+    entry = services.get_entry_or_404(entry_id)
+    policy.require_edit(current_user, entry)
+    base = entry.base_version
+    if base is None:  # retired and never published: nothing to edit
+        abort(404)
     if request.method == "GET":
         state = state_from_values(services.full_values(entry, base))
-        return _render_form(state, entry)
+        return _render_form(state, entry, base=base.base_token)
     state = state_from_form(request.form)
+    posted_base = request.form.get("base_version", "")
     if state.action != "save":
-        return _render_form(state, entry)
-    lock = request.form.get("lock_version", "")
+        return _render_form(state, entry, base=posted_base)
     try:
-        services.update_draft(entry, state.values, user=current_user,
-                              lock_version=int(lock) if lock.isdigit() else None,
+        services.update_draft(entry, state.values, user=current_user, base=services.BaseRef.parse(posted_base),
                               change_note=(request.form.get("change_note") or "").strip()[:1000] or None)
     except services.EditConflict as conflict:
-        current = conflict.current
-        mine = {**state.values, "category_code": entry.category_code, "provider": entry.department_id}
-        changes = diff_values(mine, services.full_values(entry, current), department_name=_department_name)
-        return _render_form(state, entry, 409, conflict={"message": conflict.message, "changes": changes,
-                                                         "lock_version": current.lock_version})
+        return _conflict_page(entry_id, state, conflict)
     except InvalidInput as error:
         state.problems = error.problems
-        return _render_form(state, entry, 422)
+        return _render_form(state, entry, 422, base=posted_base)
     flash("已保存")
     return redirect(url_for(".show", entry_id=entry.id))
+
+
+def _conflict_page(entry_id: int, state: FormState, conflict):
+    """409: what this editor typed (still in the form) beside the version as it is now; saving again wins."""
+    db.session.rollback()
+    entry = services.get_entry_or_404(entry_id)
+    current = entry.base_version
+    mine = {**state.values, "category_code": entry.category_code, "provider": entry.department_id}
+    changes = diff_values(mine, services.full_values(entry, current), department_name=_department_name)
+    return _render_form(state, entry, 409, base=current.base_token,
+                        conflict={"message": conflict.message, "changes": changes, "current": current})
 
 
 @bp.route("/entries/<int:entry_id>/retire", methods=["GET", "POST"])
 @login_required
 def retire(entry_id: int):
-    entry = services.get_entry_or_404(entry_id)
-    permissions.require(permissions.can_retire(current_user, entry.department_id),
-                        f"您无权停用“{entry.department.name}”的信息资源", "you may not retire this entry")
+    entry = _visible_entry(entry_id)
+    if not policy.actions(current_user, entry).retire:
+        raise PermissionDenied(f"您无权停用“{entry.department.name}”的信息资源", "you may not retire this entry")
     if request.method == "GET":
         return render_template("catalog/retire.html", entry=entry, problems=[], reason="")
     reason = request.form.get("reason", "")
     try:
-        services.retire(entry, user=current_user, reason=reason)
+        services.retire([entry], user=current_user, reason=reason)
     except InvalidInput as error:
         return render_template("catalog/retire.html", entry=entry, problems=error.problems, reason=reason), 422
-    flash(f"已停用 {entry.resource_code}")
+    flash(f"已停用：{entry.current.name if entry.current else ''}（{entry.resource_code}）")
     return redirect(url_for(".show", entry_id=entry.id))
 
 
@@ -131,28 +144,25 @@ def retire(entry_id: int):
 @login_required
 def history(entry_id: int):
     entry = services.get_entry_or_404(entry_id)
-    versions = queries.versions_of(entry)
-    if not queries.can_read_working_versions(current_user, entry):
-        versions = [v for v in versions if v.state.value in ("published", "superseded")]
-        if not versions:
-            abort(404)
+    versions = policy.visible_versions(current_user, entry, queries.versions_of(entry))
+    if not versions:
+        abort(404)
     return render_template("catalog/history.html", entry=entry, versions=versions,
-                           show_reviews=queries.can_read_working_versions(current_user, entry))
+                           show_reviews=policy.can_see_working(current_user, entry))
 
 
 @bp.get("/entries/<int:entry_id>/compare")
 @login_required
 def compare(entry_id: int):
     entry = services.get_entry_or_404(entry_id)
-    versions = {v.number: v for v in queries.versions_of(entry)
-                if queries.can_read_working_versions(current_user, entry)
-                or v.state.value in ("published", "superseded")}
+    versions = {v.number: v for v in policy.visible_versions(current_user, entry, queries.versions_of(entry))}
+    if not versions:
+        abort(404)
     try:
-        a, b = versions[int(request.args.get("a", ""))], versions[int(request.args.get("b", ""))]
+        a, b = versions[int(request.args.get("a", "")[:9])], versions[int(request.args.get("b", "")[:9])]
     except (KeyError, ValueError):
         raise InvalidInput.single("a", "比较版本", "请选择两个要比较的版本（参数 a、b 须为该资源已有的版本号）",
                                   "choose two existing version numbers a and b") from None
     changes = diff_values(services.full_values(entry, a), services.full_values(entry, b),
                           department_name=_department_name)
     return render_template("catalog/compare.html", entry=entry, a=a, b=b, changes=changes)
-

@@ -1,6 +1,6 @@
-"""Plumbing shared by every domain module: errors, transactions, time."""
+"""Plumbing shared by every domain module: errors, transactions and after-commit work, time, arguments."""
+from .db import JSONType, ReadOnlyViolation, commit, on_commit, read_only, transaction, utcnow, write_intent
 from .errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
-from .db import JSONType, transaction, utcnow, write_intent
 
-__all__ = ["Conflict", "DomainError", "InvalidInput", "JSONType", "NotFound", "PermissionDenied",
-           "transaction", "utcnow", "write_intent"]
+__all__ = ["Conflict", "DomainError", "InvalidInput", "JSONType", "NotFound", "PermissionDenied", "ReadOnlyViolation",
+           "commit", "on_commit", "read_only", "transaction", "utcnow", "write_intent"]

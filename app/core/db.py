@@ -1,14 +1,20 @@
-"""Database plumbing: one commit per edge (request, command), SQLite tuned for a web app."""
+"""Database plumbing: one commit per edge (request, command, job), work after commit, SQLite tuned for a web app,
+and reads that cannot write."""
 from __future__ import annotations
 
 import contextlib
 import contextvars
 import datetime as dt
+import logging
+import re
+from typing import Callable
 
 from sqlalchemy import JSON, event
 from sqlalchemy.dialects.postgresql import JSONB
 
 from app.extensions import db
+
+log = logging.getLogger(__name__)
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -16,9 +22,44 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 # so two writers queue on the busy timeout instead of one failing when it upgrades its read lock.
 write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=False)
 
+# Whether the current unit of work must not write at all (GET requests): an INSERT, UPDATE or DELETE raises.
+read_only: contextvars.ContextVar[bool] = contextvars.ContextVar("read_only", default=False)
+
+# Tables a read may still write (e.g. session or rate-limit storage); nothing of the catalog.
+READ_WRITABLE_TABLES: set[str] = set()
+
+# Called after every successful commit of an edge, outside any transaction (the outbox drains its new rows).
+_after_commit: list[Callable[[], None]] = []
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A read (a GET request) tried to write: a programming error, never a user's."""
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def on_commit(callback: Callable[[], None]) -> Callable[[], None]:
+    """Register work to do after each edge's commit (best effort: it must leave durable state to retry from)."""
+    if callback not in _after_commit:
+        _after_commit.append(callback)
+    return callback
+
+
+def run_after_commit() -> None:
+    for callback in _after_commit:
+        try:
+            callback()
+        except Exception:  # never fail the committed unit of work; the callback's own state says what to retry
+            db.session.rollback()
+            log.exception("after-commit work failed")
+
+
+def commit() -> None:
+    """Commit the edge's unit of work, then run the after-commit work."""
+    db.session.commit()
+    run_after_commit()
 
 
 @contextlib.contextmanager
@@ -39,10 +80,21 @@ def transaction():
         raise
     finally:
         write_intent.reset(token)
+    run_after_commit()
 
 
-def configure_sqlite(engine) -> None:
-    """WAL, foreign keys, a busy timeout, and transactions begun by us (pysqlite's own BEGIN is disabled)."""
+def configure_engine(engine) -> None:
+    """Reads never write; on SQLite: WAL, foreign keys, a busy timeout, and transactions begun by us."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _refuse_writes_in_reads(_conn, _cursor, statement, _parameters, _context, _executemany):
+        if read_only.get():
+            verb, table = _write_target(statement)
+            if verb and table not in READ_WRITABLE_TABLES:
+                raise ReadOnlyViolation(f"a read (GET) tried to {verb} {table}")
+
+    if engine.dialect.name != "sqlite":
+        return
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record):
@@ -58,3 +110,12 @@ def configure_sqlite(engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+
+
+_WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b(?:\s+OR\s+\w+)?(?:\s+(?:INTO|FROM))?\s+[\"`]?(\w+)", re.I)
+
+
+def _write_target(statement: str) -> tuple[str | None, str | None]:
+    """("INSERT", "entry") for a statement that writes a table, (None, None) for anything else."""
+    match = _WRITE.match(statement)
+    return (match.group(1).upper(), match.group(2).lower()) if match else (None, None)

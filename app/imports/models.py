@@ -43,6 +43,8 @@ class ImportJob(db.Model):
     publish_reason: Mapped[str | None] = mapped_column(Text)
     report = mapped_column(JSONType, default=dict, nullable=False)
     error: Mapped[str | None] = mapped_column(Text)
+    # set while a worker runs the job: a task delivered twice finds it taken and does nothing
+    worker_token: Mapped[str | None] = mapped_column(String(32))
     created_at = mapped_column(db.DateTime, default=utcnow, index=True)
     finished_at = mapped_column(db.DateTime)
 

@@ -15,24 +15,25 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from app import audit
-from app.accounts.models import Role, User
-from app.catalog import services as catalog
-from app.catalog.models import Category, Entry, EntryStatus, EntryVersion
+from app import audit, catalog, outbox
+from app.accounts import User
+from app.catalog import Category, Entry, EntryStatus, EntryVersion, policy
 from app.core.db import transaction, utcnow
-from app.core.errors import Conflict, DomainError, InvalidInput, PermissionDenied
+from app.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
-from app.org.models import Department
-from app.review import services as review
+from app.org import Department
+from app.portal import matching_ids, parse_search
 from catalog_schema import Problem, validate_entry
 from importers.guards import Limits
 from importers.problems import CellProblem, WorkbookRejected
 from importers.reader import ParsedEntry, problems_for, read_workbook
 
-from . import jobs
+from . import queue as jobs
 from .models import ImportJob, JobState
+
+START_TOPIC = "imports.start"  # consumed by tasks.py, which enqueues the task
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 50
@@ -133,7 +134,7 @@ def check_entries(parsed_entries: list[ParsedEntry], *, user,
                     continue
                 catalog.check_update(entry, parsed.values, user=user, lookups=lookups)
                 report.changed += 1
-                plan.append(("update", entry.id, parsed))
+                plan.append(("update", (entry.id, catalog.BaseRef.of(entry.base_version)), parsed))
             else:
                 checked = catalog.check_create(parsed.values, user=user, lookups=lookups)
                 report.new += 1
@@ -153,9 +154,7 @@ def _unchanged(entry: Entry, parsed: ParsedEntry, user, lookups) -> bool:
     """The row equals the entry's working version or its published one (checked after permission, so another
     department's rows are refused rather than reported unchanged). Rows in review count too: re-importing the
     file that submitted them changes nothing."""
-    catalog.permissions.require(catalog.permissions.can_compile(user, entry.department_id),
-                                f"您无权修改“{entry.department.name}”的信息资源",
-                                "you may only edit your own department's entries")
+    policy.require_edit(user, entry)
     clean, problems = validate_entry({**parsed.values, "category_code": entry.category_code,
                                       "provider": entry.department_id}, lookups=lookups)
     return not problems and catalog.is_unchanged(entry, clean)
@@ -203,39 +202,35 @@ def apply(plan: list[tuple], *, user, publish_reason: str | None = None,
     """Write the plan through the catalog services; the caller's transaction makes it all or nothing.
 
     Entries enter the review workflow; an admin may instead publish them directly, giving a reason that is
-    written to the audit log.
+    written to the audit log (the workflow's 不经审核直接发布, which never applies to a version in review).
     """
     publish = publish_reason is not None
-    if publish and user.role != Role.admin:
+    if publish and not policy.can_publish_directly(user):
         raise PermissionDenied("只有平台管理员可以导入后直接发布", "only admins may publish imported entries directly")
-    if publish and not publish_reason.strip():
+    reason = f"Excel 导入直接发布：{publish_reason.strip()}" if publish and publish_reason.strip() else ""
+    if publish and not reason:
         raise InvalidInput([Problem("publish_reason", "直接发布原因", "「直接发布原因」为必填项",
                                     "a reason is required to publish directly")])
-    lookups = catalog.RegistryLookups()
     counts = {"created": 0, "updated": 0}
     # new entries in bulk: checked by `check_create` earlier in this transaction (see import_file)
     checked = [item for action, item, _parsed in plan if action == "create"]
-    created = catalog.create_checked_entries(
-        checked, user=user, publish_note=f"Excel 导入直接发布：{publish_reason.strip()}" if publish else None)
-    if not publish:
-        review.submit_created(created, [department.id for department, _clean in checked], user=user,
-                              note="Excel 批量导入")
+    created = catalog.entries_by_id(catalog.create_entries(checked, user=user, change_note="Excel 批量导入"))
     counts["created"] = len(created)
     if progress:
         progress(len(created))
-    updates = [(entry_id, parsed) for action, entry_id, parsed in plan if action == "update"]
-    for number, (entry_id, parsed) in enumerate(updates, start=1):
+    updates = [(item[0], item[1], parsed) for action, item, parsed in plan if action == "update"]
+    edits = []
+    for number, (entry_id, base, parsed) in enumerate(updates, start=1):
         if cancelled and number % PROGRESS_EVERY == 0 and cancelled():
             raise Cancelled()
-        entry = db.session.get(Entry, entry_id)
-        catalog.update_draft(entry, parsed.values, user=user, lookups=lookups, change_note="Excel 批量导入")
-        counts["updated"] += 1
-        if publish:
-            catalog.publish(entry, user=user, note=f"Excel 导入直接发布：{publish_reason.strip()}")
-        else:
-            review.submit(entry, user=user, note="Excel 批量导入")
-        if progress and number % PROGRESS_EVERY == 0:
-            progress(len(created) + number)
+        edits.append(catalog.DraftEdit(db.session.get(Entry, entry_id), parsed.values, base))
+    catalog.save_drafts(edits, user=user, change_note="Excel 批量导入", lookups=catalog.RegistryLookups())
+    counts["updated"] = len(edits)
+    touched = created + [edit.entry for edit in edits]
+    if publish:
+        catalog.publish_directly(touched, user=user, reason=reason)
+    else:
+        catalog.submit(touched, user=user, note="Excel 批量导入")
     if progress:
         progress(len(plan))
     audit.record("import.commit", None, actor=user, department_id=user.department_id,
@@ -258,8 +253,6 @@ def import_file(path, *, user, publish_reason: str | None = None, progress=None,
         if report.rejected or report.problems:
             return report, {}
         counts = apply(plan, user=user, publish_reason=publish_reason, progress=progress, cancelled=cancelled)
-    from app.indexing import services as indexing
-    indexing.apply_outbox_quietly()
     return report, counts
 
 
@@ -284,20 +277,39 @@ def start(upload, *, user) -> ImportJob:
     db.session.add(job)
     db.session.flush()
     audit.record("import.upload", job, actor=user, department_id=user.department_id, summary=f"上传导入文件 {name}")
+    _start(job, "check")
     return job
 
 
-def queue_check(job: ImportJob) -> None:
-    jobs.enqueue("check", job.id)
+def _start(job: ImportJob, task: str) -> None:
+    """The task starts after commit, through the outbox: never a job row without its start, or the reverse."""
+    outbox.emit(START_TOPIC, f"import_job:{job.id}", {"task": task, "job_id": job.id})
+
+
+def can_import(user) -> bool:
+    """Importing compiles entries: the editors of a department and admins (the catalog's create grant)."""
+    return bool(policy.compile_scope(user))
+
+
+def may_manage(user, job: ImportJob) -> bool:
+    """A job is its uploader's; admins (who may compile for any department) see and manage every job."""
+    return job.user_id == getattr(user, "id", None) or policy.compile_scope(user) == "all"
+
+
+def get_job_or_404(job_id: int, *, user) -> ImportJob:
+    job = db.session.get(ImportJob, job_id) if 0 < job_id < 2 ** 31 else None
+    if job is None or not may_manage(user, job):
+        raise NotFound("未找到该导入任务", "import job not found")
+    return job
 
 
 def queue_commit(job: ImportJob, *, user, publish_reason: str | None) -> None:
     """Confirm a clean dry run: the import runs in the background."""
-    if job.user_id != user.id and user.role != Role.admin:
+    if not may_manage(user, job):
         raise PermissionDenied("只能导入您自己上传的文件", "you may only import your own uploads")
     if not job.clean:
         raise Conflict("只有校验无误的文件才能导入", "only a file whose dry run is clean can be imported")
-    if publish_reason is not None and user.role != Role.admin:
+    if publish_reason is not None and not policy.can_publish_directly(user):
         raise PermissionDenied("只有平台管理员可以导入后直接发布", "only admins may publish imported entries directly")
     if publish_reason is not None and not publish_reason.strip():
         raise InvalidInput([Problem("publish_reason", "直接发布原因", "「直接发布原因」为必填项",
@@ -305,10 +317,11 @@ def queue_commit(job: ImportJob, *, user, publish_reason: str | None) -> None:
     job.state = JobState.committing
     job.publish_reason = publish_reason.strip() if publish_reason else None
     jobs.set_progress(job.id, phase="commit", done=0, total=job.report.get("new", 0) + job.report.get("changed", 0))
+    _start(job, "commit")
 
 
 def cancel(job: ImportJob, *, user) -> None:
-    if job.user_id != user.id and user.role != Role.admin:
+    if not may_manage(user, job):
         raise PermissionDenied("只能取消您自己的导入", "you may only cancel your own imports")
     if not job.state.running:
         raise Conflict("该任务已结束，无法取消", "the job has already finished")
@@ -319,6 +332,7 @@ def _finish(job_id: int, state: JobState, report: dict | None = None, error: str
     with transaction():
         job = db.session.get(ImportJob, job_id)
         job.state = state
+        job.worker_token = None
         if report is not None:
             job.report = report
         job.error = error
@@ -329,12 +343,22 @@ def _job_path(job: ImportJob) -> pathlib.Path:
     return uploads_dir() / job.stored_as
 
 
+def _claim(job_id: int, expected: JobState, running: JobState) -> bool:
+    """Take the job for this worker (expected → running) unless another run already took it: a task that
+    arrives twice does its work once."""
+    with transaction():
+        taken = db.session.execute(update(ImportJob).where(
+            ImportJob.id == job_id, ImportJob.state == expected, ImportJob.worker_token.is_(None))
+            .values(state=running, worker_token=uuid.uuid4().hex)).rowcount
+    return taken == 1
+
+
 def run_check(job_id: int) -> None:
     """The worker's dry run of one job: progress in the queue's store, the report in the job row."""
+    if not _claim(job_id, JobState.queued, JobState.checking):
+        return
     job = db.session.get(ImportJob, job_id)
     user = db.session.get(User, job.user_id)
-    with transaction():
-        job.state = JobState.checking
     path = _job_path(job)
     try:
         parsed = read_workbook(path, limits=limits(), **reference())
@@ -359,6 +383,8 @@ def run_check(job_id: int) -> None:
 
 def run_commit(job_id: int) -> None:
     """The worker's import of one job, in one transaction; cancelling rolls everything back."""
+    if not _claim(job_id, JobState.committing, JobState.committing):
+        return
     job = db.session.get(ImportJob, job_id)
     user = db.session.get(User, job.user_id)
     reason = job.publish_reason
@@ -386,7 +412,7 @@ def report_path(job: ImportJob) -> pathlib.Path | None:
 
 def jobs_of(user) -> list[ImportJob]:
     stmt = select(ImportJob).order_by(ImportJob.id.desc()).limit(50)
-    if user.role != Role.admin:
+    if policy.compile_scope(user) != "all":
         stmt = stmt.where(ImportJob.user_id == user.id)
     return db.session.scalars(stmt).all()
 
@@ -411,6 +437,12 @@ def export_rows(entry_ids: Iterable[int]) -> Iterable[dict]:
             if row is not None:
                 yield {**row.data, "resource_code": row.resource_code, "category_code": row.category_code,
                        "provider": row.department_id}
+
+
+def matching_export_ids(args, *, user) -> list[int]:
+    """The entries an export of this search writes: what the user may see (the public: the open catalog)."""
+    plain, filters = parse_search(args)
+    return matching_ids(plain, filters, public_only=policy.public_only(user))
 
 
 def export(path, entry_ids: Iterable[int]) -> None:

@@ -7,14 +7,12 @@ import tempfile
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from app.accounts.models import Role
-from app.core.errors import InvalidInput, NotFound, PermissionDenied
-from app.extensions import db
-from app.portal import search as portal_search
+from app.catalog import policy
+from app.core.errors import InvalidInput, PermissionDenied
 from catalog_schema import Problem
 
-from . import jobs, services
-from .models import ImportJob
+from . import queue as jobs
+from . import services
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -22,15 +20,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require_compiler():
-    if current_user.role not in (Role.editor, Role.admin):
+    if not services.can_import(current_user):
         raise PermissionDenied("只有目录编目员和平台管理员可以导入", "only editors and admins may import")
 
 
-def _job(job_id: int) -> ImportJob:
-    job = db.session.get(ImportJob, job_id)
-    if job is None or (job.user_id != current_user.id and current_user.role != Role.admin):
-        raise NotFound("未找到该导入任务", "import job not found")
-    return job
+def _job(job_id: int):
+    return services.get_job_or_404(job_id, user=current_user)
 
 
 @bp.get("/")
@@ -48,9 +43,7 @@ def upload():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise InvalidInput([Problem("file", "文件", "请选择要导入的 .xlsx 文件", "choose an .xlsx file")])
-    job = services.start(upload, user=current_user)
-    db.session.commit()  # the worker must find the job
-    services.queue_check(job)
+    job = services.start(upload, user=current_user)  # the dry run starts after this request commits
     return redirect(url_for(".show", job_id=job.id))
 
 
@@ -60,7 +53,7 @@ def show(job_id: int):
     job = _job(job_id)
     return render_template("imports/show.html", job=job, progress=jobs.get_progress(job.id),
                            has_report=services.report_path(job) is not None,
-                           can_publish=current_user.role == Role.admin)
+                           can_publish=policy.can_publish_directly(current_user))
 
 
 @bp.get("/<int:job_id>/progress.json")
@@ -77,8 +70,6 @@ def commit(job_id: int):
     job = _job(job_id)
     reason = request.form.get("publish_reason") if request.form.get("publish") else None
     services.queue_commit(job, user=current_user, publish_reason=reason)
-    db.session.commit()
-    jobs.enqueue("commit", job.id)
     return redirect(url_for(".show", job_id=job.id))
 
 
@@ -113,9 +104,7 @@ def template():
 @bp.get("/export.xlsx")
 def export():
     """The current search (same query string as /search) as an Excel file in the template layout."""
-    plain, filters = portal_search.parse(request.args)
-    public = not current_user.is_authenticated
-    ids = portal_search.matching_ids(plain, filters, public_only=public)
+    ids = services.matching_export_ids(request.args, user=current_user)
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     services.export(path, ids)

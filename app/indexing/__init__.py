@@ -1,1 +1,4 @@
-"""Keeping the search index in step with the catalog: a transactional outbox applied after commit."""
+"""Indexing (检索索引): published entries become search documents, kept in step through the outbox."""
+from .services import (TOPIC, backend, documents_for, health, indexed_ids, pending, published_count, reindex)
+
+__all__ = ["TOPIC", "backend", "documents_for", "health", "indexed_ids", "pending", "published_count", "reindex"]

@@ -4,19 +4,17 @@ from __future__ import annotations
 import logging
 from typing import Callable, Iterable, Iterator
 
-from flask import current_app, g, has_app_context
-from sqlalchemy import delete, func, select
+from flask import current_app
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
-from app.catalog import signals
-from app.catalog.models import Category, Entry, EntryStatus, EntryVersion
+from app import outbox
+from app.catalog import ENTRY, Category, Entry, EntryStatus, EntryVersion
 from app.extensions import db
-from app.org.models import Department
+from app.org import Department
 from search.base import SearchBackend, load_backend
 from search.document import build_document
 from search.segment import Segmenter
-
-from .models import IndexOutbox
 
 log = logging.getLogger(__name__)
 BATCH = 1000
@@ -55,64 +53,35 @@ def _make_backend(app) -> SearchBackend:
 
 # ---- the outbox ---------------------------------------------------------------------------------------
 
-@signals.entry_published.connect
-@signals.entry_retired.connect
-def _entry_changed(entry: Entry, **_kwargs) -> None:
-    db.session.add(IndexOutbox(entry_id=entry.id))
-    if has_app_context():
-        g.index_dirty = True
+TOPIC = "search.index"
 
 
-@signals.entries_published.connect
-def _entries_changed(entry_ids: list[int], **_kwargs) -> None:
-    from sqlalchemy import insert
-    db.session.execute(insert(IndexOutbox), [{"entry_id": i} for i in entry_ids])
-    if has_app_context():
-        g.index_dirty = True
+@ENTRY.fired.connect
+def _entry_changed(transition: str, *, ids, **_kwargs) -> None:
+    """A published or retired entry: its document must change. The message is written with the change."""
+    if transition in ("publish", "retire"):
+        outbox.emit_many(TOPIC, [(f"entry:{entry_id}", {"entry_id": entry_id}) for entry_id in ids])
 
 
-def pending() -> int:
-    return db.session.scalar(select(func.count(IndexOutbox.id)))
-
-
-def apply_outbox(*, blocking: bool = False, limit: int = 5000) -> int:
-    """Bring the index up to date with committed changes. Call it after a commit, outside any transaction.
-
-    Non-blocking by default: when another process holds the index writer (a rebuild, another worker applying
-    the same rows), return and leave the rows for it. Returns the number of entries applied.
-    """
+def _apply(payloads: list[dict]) -> None:
+    """The outbox consumer: each named entry's current state decides (published → indexed, otherwise → removed),
+    so handling a message twice changes nothing."""
     from search.tantivy_backend import IndexBusy
 
-    rows = db.session.execute(select(IndexOutbox.id, IndexOutbox.entry_id).order_by(IndexOutbox.id).limit(limit)).all()
-    if not rows:
-        return 0
-    entry_ids = sorted({entry_id for _id, entry_id in rows})
+    entry_ids = sorted({p["entry_id"] for p in payloads})
     documents = documents_for(_published(entry_ids))
     indexed = {d["id"] for d in documents}
     try:
-        backend().apply(documents, [i for i in entry_ids if i not in indexed], blocking=blocking)
-    except IndexBusy:
-        db.session.rollback()
-        return 0
-    db.session.execute(delete(IndexOutbox).where(IndexOutbox.id.in_([row_id for row_id, _e in rows])))
-    db.session.commit()
-    return len(entry_ids)
+        backend().apply(documents, [i for i in entry_ids if i not in indexed], blocking=False)
+    except IndexBusy as busy:  # another process holds the index writer (a rebuild, another drainer)
+        raise outbox.Retry(str(busy), seconds=1.0) from busy
 
 
-def up_to_date_backend() -> SearchBackend:
-    """The backend for reading, after applying whatever was committed but not yet indexed."""
-    if db.session.scalar(select(IndexOutbox.id).limit(1)) is not None:
-        apply_outbox_quietly()
-    return backend()
+outbox.register(TOPIC, _apply, batch=1000)
 
 
-def apply_outbox_quietly() -> None:
-    """After a request: never fail the user's request because the index could not be updated right now."""
-    try:
-        apply_outbox()
-    except Exception:  # the rows stay in the outbox; the next write, search or `reindex` applies them
-        db.session.rollback()
-        log.exception("applying the search outbox failed")
+def pending() -> int:
+    return outbox.pending(TOPIC)
 
 
 # ---- documents ----------------------------------------------------------------------------------------
@@ -185,19 +154,26 @@ def published_count() -> int:
 
 
 def reindex(progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the whole index from the database; changes committed meanwhile are applied afterwards."""
-    marker = db.session.scalar(select(func.max(IndexOutbox.id))) or 0
+    """Rebuild the whole index from the database; index messages written meanwhile are handled afterwards."""
+    marker = outbox.last_id()
+    db.session.rollback()
     written = backend().rebuild(_all_documents(), progress)
-    db.session.execute(delete(IndexOutbox).where(IndexOutbox.id <= marker))
+    outbox.discard(TOPIC, up_to_id=marker)
     db.session.commit()
-    apply_outbox(blocking=True)
+    outbox.drain()
     return written
 
 
+def indexed_ids() -> set[int]:
+    """Every entry id the index holds (for health checks and tests)."""
+    return backend().ids()
+
+
 def health() -> dict:
-    """Counts in the index and in the database; `in_step` is false when they differ with nothing pending."""
+    """Counts in the index and in the database, and the outbox backlog; `in_step` is false when index and
+    database differ with nothing waiting to be indexed."""
     indexed = backend().count()
     published = published_count()
     waiting = pending()
-    return {"documents": indexed, "published": published, "pending": waiting,
+    return {"documents": indexed, "published": published, "pending": waiting, "backlog": outbox.backlog(),
             "in_step": indexed == published or waiting > 0}

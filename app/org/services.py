@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pathlib
 
+from blinker import Namespace
 from flask import current_app
 from sqlalchemy import select
 
@@ -13,6 +14,11 @@ from app.extensions import db
 
 from .credit_code import credit_code_problem
 from .models import Department, RegionLevel
+
+_signals = Namespace()
+
+#: sent with the loaded departments (and `root`, the department class's node) inside the loading transaction
+departments_loaded = _signals.signal("departments-loaded")
 
 COLUMNS = {
     "code": ("code", "部门代码"),
@@ -30,16 +36,12 @@ LEVELS = {"city": RegionLevel.city, "市": RegionLevel.city, "市级": RegionLev
 def load_departments(path: pathlib.Path | str, *, actor=None) -> dict[str, int]:
     """Insert or update departments from a CSV (code,name,short_name,aliases,credit_code,region_level,parent_code).
 
-    Each department also gets its node in the department class of the classification tree
-    (`DEPARTMENT_CATEGORY_ROOT` + code), which its department-class resource codes start with. All or nothing.
+    Each department's `category_code` is its node in the department class of the classification tree
+    (`DEPARTMENT_CATEGORY_ROOT` + code), which its department-class resource codes start with; the catalog
+    creates those nodes when it hears `departments_loaded` (and refuses the load when the root is missing).
+    All or nothing.
     """
-    from app.catalog.classification import ensure_node
-    from app.catalog.models import Category
-
     root = current_app.config["DEPARTMENT_CATEGORY_ROOT"]
-    if db.session.get(Category, root) is None:
-        raise InvalidInput([row_problem(1, "code", f"分类树中缺少部门类根节点“{root}”，请先导入分类树",
-                                        f"classification root {root} is missing: load the classification first")])
     rows = read_rows(path, COLUMNS)
     existing = {d.code: d for d in db.session.scalars(select(Department))}
     problems, seen_codes, seen_names, seen_credit = [], {}, set(), set()
@@ -86,8 +88,8 @@ def load_departments(path: pathlib.Path | str, *, actor=None) -> dict[str, int]:
         department.credit_code = row["credit_code"]
         department.region_level = LEVELS[row["region_level"]]
         department.category_code = f"{root}{row['code']}"
-        ensure_node(department.category_code, row["name"], root)
     db.session.flush()
+    departments_loaded.send([by_code[row["code"]] for _line, row in rows], root=root)
     for _line, row in rows:
         parent = by_code.get(row["parent_code"]) if row["parent_code"] else None
         by_code[row["code"]].parent_id = parent.id if parent else None

@@ -13,11 +13,11 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from app.catalog.models import Category
+from app import indexing
+from app.catalog import Category
 from app.core.errors import InvalidInput
 from app.extensions import db
-from app.indexing import services as indexing
-from app.org.models import Department
+from app.org import Department
 from catalog_schema import Problem, get_schema
 from search.fields import facet_keys, hierarchical_keys
 from search.query import SORTS, SearchQuery, SearchResult
@@ -134,7 +134,7 @@ def run(plain: dict, filters: dict[str, list[str]], *, public_only: bool, fixed:
     combined = {**filters}
     for key, values in (fixed or {}).items():
         combined[key] = values if key not in combined else [v for v in combined[key] if v in values] or ["__none__"]
-    return indexing.up_to_date_backend().search(SearchQuery(
+    return indexing.backend().search(SearchQuery(
         text=plain.get("q", ""), filters=combined, facets=facet_keys(), sort=plain.get("sort", "relevance"),
         page=plain.get("page", 1), per_page=per_page or current_app.config["PAGE_SIZE"], public_only=public_only))
 

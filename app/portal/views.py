@@ -7,22 +7,19 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.catalog import services as catalog
-from app.catalog.classification import path_of
-from app.catalog.models import Entry, EntryVersion
+from app import catalog, indexing
+from app.catalog import Entry, EntryVersion, path_of, policy
 from app.extensions import db
-from app.indexing import services as indexing
 from search.highlight import highlight, snippet
 from search.query import SearchQuery
 
-from . import queries
 from . import search as portal_search
 
 bp = Blueprint("portal", __name__)
 
 
 def _public() -> bool:
-    return not queries.is_government(current_user)
+    return policy.public_only(current_user)
 
 
 @bp.get("/")
@@ -116,7 +113,7 @@ def suggest():
     prefix = (request.args.get("q") or "").strip()[:50]
     if not prefix:
         return jsonify([])
-    return jsonify(indexing.up_to_date_backend().suggest(prefix, public_only=_public()))
+    return jsonify(indexing.backend().suggest(prefix, public_only=_public()))
 
 
 @bp.get("/entries")
@@ -130,13 +127,13 @@ def entries():
 @bp.get("/entries/<int:entry_id>")
 def entry(entry_id: int):
     entry = catalog.get_entry_or_404(entry_id)
-    if not queries.can_see(current_user, entry):
+    if not policy.can_see_published(current_user, entry):
         abort(404)  # the public never learns that a non-open entry exists
     version = entry.published_version
     history = []
-    if queries.is_government(current_user):
-        history = db.session.scalars(select(EntryVersion).where(EntryVersion.entry_id == entry.id)
-                                     .order_by(EntryVersion.number.desc())).all()
+    if policy.is_government(current_user):
+        history = policy.visible_versions(current_user, entry, db.session.scalars(
+            select(EntryVersion).where(EntryVersion.entry_id == entry.id).order_by(EntryVersion.number.desc())).all())
     return render_template("portal/entry.html", entry=entry, version=version,
                            values=catalog.full_values(entry, version), category_path=path_of(entry.category_code),
                            history=history, related=_related(entry, version))
@@ -148,10 +145,10 @@ def _related(entry: Entry, version: EntryVersion, limit: int = 6) -> list[dict]:
     codes = version.data.get("related_codes") or []
     if codes:
         for other in db.session.scalars(select(Entry).where(Entry.resource_code.in_(codes))):
-            if other.id != entry.id and queries.can_see(current_user, other):
+            if other.id != entry.id and policy.can_see_published(current_user, other):
                 out.append({"id": other.id, "name": other.published_version.name, "resource_code": other.resource_code,
                             "department": other.department.name, "explicit": True})
-    result = indexing.up_to_date_backend().search(SearchQuery(
+    result = indexing.backend().search(SearchQuery(
         text=version.name, any_term=True, per_page=limit, public_only=_public(),
         exclude_ids=tuple([entry.id] + [o["id"] for o in out])))
     out += [{**hit.fields, "id": hit.id, "explicit": False} for hit in result.hits]

@@ -19,8 +19,15 @@ class ReviewStage(str, enum.Enum):
     def label(self) -> str:
         return {"department": "部门审核", "authority": "主管部门审核"}[self.value]
 
+    @property
+    def version_state(self) -> str:
+        """The version state a pending review of this stage goes with."""
+        return f"{self.value}_review"
+
 
 class ReviewState(str, enum.Enum):
+    """The `review` workflow's states (app/review/workflows.py)."""
+
     pending = "pending"
     approved = "approved"
     returned = "returned"
@@ -28,11 +35,15 @@ class ReviewState(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return {"pending": "待审核", "approved": "通过", "returned": "退回", "cancelled": "已撤销"}[self.value]
+        return REVIEW_STATE_LABELS[self.value]
+
+
+REVIEW_STATE_LABELS = {"pending": "待审核", "approved": "通过", "returned": "退回", "cancelled": "已撤销"}
 
 
 class Review(db.Model):
-    """One review step of one version. The database keeps one pending review per entry and a comment on every return."""
+    """The record of one review step of one version: who asked, who decided, why it needs attention, the comment.
+    The database keeps one pending review per entry and a comment on every return."""
 
     __tablename__ = "review"
     __table_args__ = (

@@ -5,16 +5,15 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
-from app.catalog import services as catalog
-from app.catalog.classification import path_of
-from app.catalog.diff import diff_values
-from app.core.errors import InvalidInput, NotFound, PermissionDenied
-from app.extensions import db
-from app.org.models import Department
+from app import catalog
+from app.catalog import diff_values, path_of
 from app.core.args import load_args
+from app.core.errors import InvalidInput, PermissionDenied
+from app.extensions import db
+from app.org import Department
 from catalog_schema import get_schema
 
-from . import services
+from . import policy, services
 from .models import Review
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -55,17 +54,10 @@ def _department_name(department_id) -> str:
     return department.name if department else str(department_id)
 
 
-def _get_review(review_id: int) -> Review:
-    review = db.session.get(Review, review_id)
-    if review is None:
-        raise NotFound("未找到该审核", "review not found")
-    return review
-
-
 @bp.get("/")
 @login_required
 def queue():
-    if current_user.role.value not in ("department_reviewer", "authority_reviewer", "admin"):
+    if not policy.can_see_queue(current_user):
         raise PermissionDenied("只有审核员和平台管理员可以查看审核队列", "only reviewers may see the queue")
     args = load_args(QueueArgs(), request.args)
     reviews = db.session.scalars(services.queue_query(
@@ -80,8 +72,8 @@ def queue():
 @bp.get("/<int:review_id>")
 @login_required
 def show(review_id: int):
-    review = _get_review(review_id)
-    if not (services.can_decide(current_user, review) or current_user.department_id == review.department_id):
+    review = services.get_review_or_404(review_id)
+    if not policy.can_see(current_user, review):
         raise PermissionDenied("您无权查看此审核", "you may not see this review")
     return _render_review(review)
 
@@ -95,32 +87,33 @@ def _render_review(review: Review, problems=(), comment: str = "", status: int =
                               department_name=_department_name)
     return render_template("review/show.html", review=review, entry=entry, version=version, changes=changes,
                            values=catalog.full_values(entry, version), category_path=path_of(entry.category_code),
-                           can_decide=services.can_decide(current_user, review) and review.state.value == "pending",
+                           can_decide=policy.can_decide(current_user, review),
                            problems=list(problems), comment=comment), status
 
 
 @bp.post("/<int:review_id>/approve")
 @login_required
 def approve(review_id: int):
-    review = _get_review(review_id)
+    review = services.get_review_or_404(review_id)
     try:
         services.approve(review, user=current_user, confirm=bool(request.form.get("confirm")),
                          comment=request.form.get("comment"))
     except InvalidInput as error:
         return _show_with_problems(review, error)
-    flash(f"已通过：{review.entry.resource_code}" + ("，已发布" if review.stage.value == "authority" else "，已转主管部门审核"))
+    flash(f"已通过：{review.version.name}（{review.entry.resource_code}）"
+          + ("，已发布" if review.stage.value == "authority" else "，已转主管部门审核"))
     return redirect(url_for(".queue"))
 
 
 @bp.post("/<int:review_id>/return")
 @login_required
 def return_(review_id: int):
-    review = _get_review(review_id)
+    review = services.get_review_or_404(review_id)
     try:
         services.return_(review, user=current_user, comment=request.form.get("comment", ""))
     except InvalidInput as error:
         return _show_with_problems(review, error)
-    flash(f"已退回：{review.entry.resource_code}")
+    flash(f"已退回：{review.version.name}（{review.entry.resource_code}）")
     return redirect(url_for(".queue"))
 
 
@@ -132,12 +125,12 @@ def _show_with_problems(review: Review, error: InvalidInput):
 @bp.post("/bulk")
 @login_required
 def bulk():
-    ids = [int(v) for v in request.form.getlist("review") if v.isdigit()][:500]
+    ids = [int(v) for v in request.form.getlist("review") if v.isdigit() and len(v) < 10][:500]
     if not ids:
         raise InvalidInput.single("review", "审核条目", "请至少勾选一条待审核资源", "select at least one review")
     approved, skipped = services.bulk_approve(ids, user=current_user)
     flash(f"批量通过 {len(approved)} 条" + (f"；{len(skipped)} 条未处理：" + "；".join(
-        f"{r.entry.resource_code}（{why}）" for r, why in skipped) if skipped else ""))
+        f"{r.version.name}（{r.entry.resource_code}，{why}）" for r, why in skipped) if skipped else ""))
     return redirect(url_for(".queue"))
 
 
@@ -145,7 +138,7 @@ def bulk():
 @login_required
 def submit(entry_id: int):
     entry = catalog.get_entry_or_404(entry_id)
-    services.submit(entry, user=current_user, note=request.form.get("note"))
+    catalog.submit([entry], user=current_user, note=request.form.get("note"))
     flash("已提交部门审核")
     return redirect(url_for("catalog.show", entry_id=entry.id))
 
@@ -154,6 +147,6 @@ def submit(entry_id: int):
 @login_required
 def withdraw(entry_id: int):
     entry = catalog.get_entry_or_404(entry_id)
-    services.withdraw(entry, user=current_user)
+    catalog.withdraw([entry], user=current_user)
     flash("已撤回，可继续修改")
     return redirect(url_for("catalog.show", entry_id=entry.id))

@@ -135,7 +135,7 @@ def test_new_entry_is_registered_reviewed_twice_and_published(make_user, make_en
     expect(page.locator("#field-non_sharing_basis")).to_be_hidden()
 
     page.get_by_role("button", name="保存草稿").click()
-    expect(flash(page, f"已保存草稿，信息资源代码 {CODE}")).to_be_visible()
+    expect(flash(page, f"已保存草稿：{NAME}（信息资源代码 {CODE}）")).to_be_visible()
     entry_id = entry_id_from(page)
     expect(page.get_by_role("heading", level=1)).to_have_text(NAME)
     expect(page.locator("#entry-state")).to_contain_text("草稿")
@@ -152,7 +152,7 @@ def test_new_entry_is_registered_reviewed_twice_and_published(make_user, make_en
     expect(reviewer.get_by_role("heading", level=1)).to_have_text(f"部门审核：{NAME}")
     expect(reviewer.locator("#reasons")).to_contain_text("新登记资源")
     reviewer.get_by_role("button", name="通过，转主管部门审核").click()
-    expect(flash(reviewer, f"已通过：{CODE}，已转主管部门审核")).to_be_visible()
+    expect(flash(reviewer, f"已通过：{NAME}（{CODE}），已转主管部门审核")).to_be_visible()
     expect(reviewer.locator("#queue")).to_contain_text("队列为空。")
 
     # the authority must confirm the conditional sharing before publishing
@@ -166,7 +166,7 @@ def test_new_entry_is_registered_reviewed_twice_and_published(make_user, make_en
     expect(authority.get_by_role("alert")).to_contain_text("「确认共享类型」须勾选")
     confirm.check()
     authority.get_by_role("button", name="通过并发布").click()
-    expect(flash(authority, f"已通过：{CODE}，已发布")).to_be_visible()
+    expect(flash(authority, f"已通过：{NAME}（{CODE}），已发布")).to_be_visible()
 
     # a government user finds it in the catalog, with its three data items
     portal = sign_in(seeker, "/entries")
@@ -241,7 +241,7 @@ def test_revision_is_reviewed_while_the_published_version_stays_visible(make_use
     expect(reviewer.get_by_role("alert")).to_contain_text("「退回意见」为必填项")
     reviewer.get_by_label("退回意见").fill(comment)
     reviewer.get_by_role("button", name="退回修改").click()
-    expect(flash(reviewer, f"已退回：{code}")).to_be_visible()
+    expect(flash(reviewer, re.compile(rf"已退回：.*（{re.escape(code)}）"))).to_be_visible()
 
     # the editor sees the comment on the entry and on the department's catalog
     page.reload()
@@ -301,7 +301,7 @@ def test_form_works_without_javascript(make_user, sign_in):
     fill_item(page, 1, *ITEMS[1])
     page.get_by_role("button", name="保存草稿").click()
 
-    expect(flash(page, f"已保存草稿，信息资源代码 {CODE}")).to_be_visible()
+    expect(flash(page, f"已保存草稿：{NAME}（信息资源代码 {CODE}）")).to_be_visible()
     entry_id = entry_id_from(page)
     expect(card(page, "信息项（2 项）").locator("tbody tr")).to_have_count(2)
     db.session.rollback()

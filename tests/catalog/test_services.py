@@ -3,13 +3,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.audit.models import AuditEntry
+from app.audit import AuditEntry
 from app.catalog import services
 from app.catalog.models import CodeSequence, Entry, EntryStatus, EntryVersion, VersionState
 from app.core.db import transaction
 from app.core.errors import Conflict, InvalidInput, PermissionDenied
 from app.extensions import db
-from tests.conftest import valid_values
+from app.workflow import WorkflowViolation, firing
+from tests.conftest import edit, valid_values
 
 
 def count(model):
@@ -80,12 +81,12 @@ def test_invalid_entry_writes_nothing(make_user):
 def test_revising_a_published_entry_keeps_the_published_version(make_entry, admin):
     entry = make_entry()
     with transaction():
-        draft = services.update_draft(entry, valid_values(summary="更新后的摘要。"), user=admin)
+        draft = edit(entry, valid_values(summary="更新后的摘要。"), user=admin)
     assert draft.number == 2 and draft.state == VersionState.draft
     assert entry.published_version.number == 1
     assert entry.published_version.data["summary"] != "更新后的摘要。"
     with transaction():
-        services.publish(entry, user=admin)
+        services.publish_directly([entry], user=admin, reason="测试")
     assert entry.published_version.number == 2
     assert entry.published_version.data["summary"] == "更新后的摘要。"
     states = [v.state for v in entry.versions]
@@ -96,35 +97,55 @@ def test_revising_a_published_entry_keeps_the_published_version(make_entry, admi
 def test_saving_unchanged_values_creates_no_version(make_entry, admin):
     entry = make_entry()
     with transaction():
-        assert services.update_draft(entry, valid_values(), user=admin) is None
+        assert edit(entry, valid_values(), user=admin) is None
     assert len(entry.versions) == 1
 
 
 def test_classification_cannot_change_after_creation(make_entry, admin):
     entry = make_entry()
     with pytest.raises(InvalidInput) as error, transaction():
-        services.update_draft(entry, valid_values(category_code="101002"), user=admin)
+        edit(entry, valid_values(category_code="101002"), user=admin)
     assert error.value.problems[0].path == "category_code"
     assert "不可更改" in error.value.problems[0].message
 
 
 def test_stale_draft_save_is_a_conflict(make_entry, admin):
     entry = make_entry(publish=False)
-    lock = entry.draft_version.lock_version
+    base = services.BaseRef.of(entry.draft_version)
     with transaction():
-        services.update_draft(entry, valid_values(summary="第一位编目员的修改。"), user=admin, lock_version=lock)
-    with pytest.raises(Conflict), transaction():
-        services.update_draft(entry, valid_values(summary="第二位编目员的修改。"), user=admin, lock_version=lock)
+        services.update_draft(entry, valid_values(summary="第一位编目员的修改。"), user=admin, base=base)
+    with pytest.raises(services.EditConflict), transaction():
+        services.update_draft(entry, valid_values(summary="第二位编目员的修改。"), user=admin, base=base)
     assert entry.draft_version.data["summary"] == "第一位编目员的修改。"
+
+
+def test_a_save_without_a_base_is_refused(make_entry, admin):
+    entry = make_entry(publish=False)
+    with pytest.raises(services.EditConflict) as conflict, transaction():
+        services.update_draft(entry, valid_values(summary="没有基准的修改。"), user=admin, base=None)
+    assert "未注明所依据的版本" in conflict.value.message
+    assert entry.draft_version.data["summary"] != "没有基准的修改。"
+
+
+def test_the_first_revision_of_a_published_entry_is_locked_too(make_entry, admin):
+    """Two editors open the published entry; the first save starts version 2, the second is refused."""
+    entry = make_entry()
+    base = services.BaseRef.of(entry.published_version)
+    with transaction():
+        services.update_draft(entry, valid_values(summary="甲的修订。"), user=admin, base=base)
+    with pytest.raises(services.EditConflict) as conflict, transaction():
+        services.update_draft(entry, valid_values(summary="乙的修订。"), user=admin, base=base)
+    assert conflict.value.current.number == 2
+    assert [v.data["summary"] for v in entry.versions][-1] == "甲的修订。"
 
 
 def test_retiring_needs_a_reason_and_keeps_the_code_taken(make_entry, admin):
     entry = make_entry()
     with pytest.raises(InvalidInput) as error, transaction():
-        services.retire(entry, user=admin, reason="  ")
-    assert error.value.problems[0].message == "「停用原因」为必填项"
+        services.retire([entry], user=admin, reason="  ")
+    assert error.value.problems[0].message == "「停用原因」为必填项：请写明停用的原因"
     with transaction():
-        services.retire(entry, user=admin, reason="职能划转")
+        services.retire([entry], user=admin, reason="职能划转")
     assert entry.status == EntryStatus.retired and entry.retired_reason == "职能划转"
     newer = make_entry(name="新的户籍信息")
     assert newer.resource_code == "101001/000002"
@@ -133,16 +154,16 @@ def test_retiring_needs_a_reason_and_keeps_the_code_taken(make_entry, admin):
 def test_retired_entry_cannot_be_edited(make_entry, admin):
     entry = make_entry()
     with transaction():
-        services.retire(entry, user=admin, reason="职能划转")
+        services.retire([entry], user=admin, reason="职能划转")
     with pytest.raises(Conflict), transaction():
-        services.update_draft(entry, valid_values(summary="x"), user=admin)
+        edit(entry, valid_values(summary="x"), user=admin)
 
 
 def test_editor_of_another_department_cannot_retire(make_entry, make_user):
     entry = make_entry()  # provider: the authority's department
     editor = make_user("editor", "市公安局")
     with pytest.raises(PermissionDenied), transaction():
-        services.retire(entry, user=editor, reason="误操作")
+        services.retire([entry], user=editor, reason="误操作")
     assert entry.status == EntryStatus.published
 
 
@@ -150,7 +171,18 @@ def test_editor_cannot_publish(make_user, make_entry):
     editor = make_user("editor", "市公安局")
     entry = make_entry(publish=False, user=editor)
     with pytest.raises(PermissionDenied), transaction():
-        services.publish(entry, user=editor)
+        services.publish_directly([entry], user=editor, reason="想直接发布")
+    assert entry.status == EntryStatus.draft
+
+
+def test_a_state_cannot_be_assigned_outside_its_workflow(make_entry):
+    entry = make_entry(publish=False)
+    with pytest.raises(WorkflowViolation), transaction():
+        entry.draft_version.state = VersionState.published
+    with pytest.raises(WorkflowViolation), transaction():
+        entry.status = EntryStatus.retired
+    db.session.rollback()
+    assert db.session.get(Entry, entry.id).status == EntryStatus.draft
 
 
 def test_publishing_records_the_release_date(make_entry):
@@ -162,31 +194,34 @@ def test_publishing_records_the_release_date(make_entry):
 def test_every_write_leaves_an_audit_entry(make_entry, admin):
     entry = make_entry()
     with transaction():
-        services.update_draft(entry, valid_values(summary="修订。"), user=admin)
-        services.retire(entry, user=admin, reason="停用测试")
-    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "entry",
-                                                                 AuditEntry.object_id == entry.id)
-                                 .order_by(AuditEntry.id)).all()
-    assert actions == ["entry.create", "entry.publish", "entry.revise", "entry.retire"]
+        edit(entry, valid_values(summary="修订。"), user=admin)
+        services.retire([entry], user=admin, reason="停用测试")
+    rows = db.session.execute(select(AuditEntry.action, AuditEntry.from_state, AuditEntry.to_state).where(
+        AuditEntry.details["entry"].as_integer() == entry.id).order_by(AuditEntry.id)).all()
+    assert [tuple(r) for r in rows] == [
+        ("entry.create", None, "draft"), ("entry_version.create", None, "draft"),
+        ("entry_version.publish_directly", "draft", "published"), ("entry.publish", "draft", "published"),
+        ("entry_version.create", None, "draft"), ("entry.retire", "published", "retired"),
+        ("entry_version.discard", "draft", "discarded")]
 
 
 def test_database_allows_only_one_draft_per_entry(make_entry):
     entry = make_entry(publish=False)
-    with pytest.raises(IntegrityError), transaction():
+    with pytest.raises(IntegrityError), transaction(), firing():
         db.session.add(EntryVersion(entry_id=entry.id, number=2, state=VersionState.draft, name="x", data={}))
         db.session.flush()
 
 
 def test_database_allows_only_one_published_version_per_entry(make_entry):
     entry = make_entry()
-    with pytest.raises(IntegrityError), transaction():
+    with pytest.raises(IntegrityError), transaction(), firing():
         db.session.add(EntryVersion(entry_id=entry.id, number=2, state=VersionState.published, name="x", data={}))
         db.session.flush()
 
 
 def test_resource_codes_are_unique_in_the_database(make_entry):
     entry = make_entry()
-    with pytest.raises(IntegrityError), transaction():
+    with pytest.raises(IntegrityError), transaction(), firing():
         db.session.add(Entry(resource_code=entry.resource_code, category_code="101001",
                              department_id=entry.department_id, status=EntryStatus.draft))
         db.session.flush()

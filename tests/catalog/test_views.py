@@ -17,9 +17,9 @@ def form_for(client, url, **fields):
     """The form as the page renders it, with `fields` typed in."""
     html = client.get(url).get_data(as_text=True)
     data = {"csrf_token": token(html)}
-    lock = re.search(r'name="lock_version" value="(\d*)"', html)
-    if lock:
-        data["lock_version"] = lock.group(1)
+    base = re.search(r'name="base_version" value="([^"]*)"', html)
+    if base:
+        data["base_version"] = base.group(1)
     data.update(fields)
     return data
 
@@ -115,10 +115,47 @@ def test_second_editor_saving_a_stale_draft_gets_a_conflict_and_loses_nothing(cl
     assert "乙编辑的摘要。" in html  # still in the form
     db.session.expire_all()
     assert db.session.get(Entry, entry.id).draft_version.data["summary"] == "甲编辑的摘要。"
-    lock = re.search(r'name="lock_version" value="(\d+)"', html).group(1)
-    assert client.post(url, data={**second, "lock_version": lock}).status_code == 302
+    base = re.search(r'name="base_version" value="([^"]+)"', html).group(1)
+    assert client.post(url, data={**second, "base_version": base}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Entry, entry.id).draft_version.data["summary"] == "乙编辑的摘要。"
+
+
+def test_two_editors_starting_the_first_revision_of_a_published_entry(client, app, make_user, make_entry):
+    """Both open the published entry; the first save starts version 2; the second gets 409 with both versions."""
+    first_editor, second_editor = make_user("editor", "市公安局"), make_user("editor", "市公安局")
+    entry = make_entry(user=first_editor)  # published by the admin: version 1
+    other = app.test_client()
+    login(client, first_editor)
+    login(other, second_editor)
+    url = f"/manage/entries/{entry.id}/edit"
+    mine = form_for(client, url, **{**GOOD, "summary": "甲的修订：补充户籍迁移记录。"})
+    theirs = form_for(other, url, **{**GOOD, "summary": "乙的修订：更正数据范围。"})
+    assert mine["base_version"] == theirs["base_version"] != ""
+    assert client.post(url, data=mine).status_code == 302
+    response = other.post(url, data=theirs)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "保存冲突" in html
+    assert "甲的修订：补充户籍迁移记录。" in html and "乙的修订：更正数据范围。" in html  # both versions, side by side
+    assert "第 2 版" in html
+    db.session.expire_all()
+    versions = db.session.scalars(select(EntryVersion).where(EntryVersion.entry_id == entry.id)
+                                  .order_by(EntryVersion.number)).all()
+    assert [v.data["summary"] for v in versions][1:] == ["甲的修订：补充户籍迁移记录。"]
+
+
+def test_a_save_without_a_base_version_is_refused_with_the_side_by_side_page(client, editor):
+    client.post("/manage/entries/new", data=form_for(client, "/manage/entries/new", **GOOD))
+    entry = db.session.scalar(select(Entry))
+    url = f"/manage/entries/{entry.id}/edit"
+    for forged in ("", "abc", f"{entry.draft_version.id}", f"{entry.draft_version.id}:99"):
+        data = {**form_for(client, url, **{**GOOD, "summary": "伪造基准的修改。"}), "base_version": forged}
+        response = client.post(url, data=data)
+        assert response.status_code == 409, forged
+        assert "伪造基准的修改。" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Entry, entry.id).draft_version.data["summary"] == GOOD["summary"]
 
 
 def test_post_without_csrf_token_is_refused(client, editor):

@@ -13,7 +13,7 @@ from catalog_schema.spec import SCHEMA_FILE
 from importers import read_workbook
 from importers.reader import quiet_openpyxl
 
-DEMO = pathlib.Path(__file__).resolve().parents[2] / "app" / "catalog" / "demo_data"
+DEMO = pathlib.Path(__file__).resolve().parents[2] / "app" / "demo" / "data"
 
 
 def _rows(name: str) -> list[dict]:

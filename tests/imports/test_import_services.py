@@ -3,7 +3,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from app.audit.models import AuditEntry
+from app.audit import AuditEntry
 from app.catalog import services as catalog
 from app.catalog.diff import diff_values
 from app.catalog.models import EntryVersion, VersionState
@@ -69,7 +69,7 @@ def test_three_edited_cells_give_exactly_three_new_drafts_with_those_edits(tmp_p
     changed = {}
     for entry in entries[:3]:
         db.session.refresh(entry)
-        assert entry.draft_version.state == VersionState.in_review  # submitted for review
+        assert entry.draft_version.state == VersionState.department_review  # submitted for review
         diff = diff_values(catalog.full_values(entry, entry.published_version),
                            catalog.full_values(entry, entry.draft_version))
         changed[entry.id] = [(c.key, c.new) for c in diff.fields]

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.catalog.models import Entry, EntryVersion
 from app.extensions import db
-from app.imports import jobs
+from app.imports import queue as jobs
 from app.imports.models import ImportJob, JobState
 from tests.catalog.test_views import token
 from tests.imports.test_import_services import column_of, edited_export, export, row_of
@@ -67,7 +67,7 @@ def test_clean_upload_is_imported_in_the_background_and_submitted_for_review(edi
     assert wait(client, job_id)["state"] == "done"
     assert "导入完成：新增 0，修改 1，已提交审核" in client.get(f"/imports/{job_id}").get_data(as_text=True)
     entry = db.session.get(Entry, entries[0].id)
-    assert entry.draft_version.data["summary"] == "批量修改的摘要。" and entry.draft_version.state.value == "in_review"
+    assert entry.draft_version.data["summary"] == "批量修改的摘要。" and entry.draft_version.state.value == "department_review"
 
 
 def test_a_job_survives_a_reload_and_keeps_its_result(editor_client, worker, tmp_path):

@@ -1,9 +1,8 @@
 """The read-only portal: home counts, the entry list, entry pages, and what the public may see."""
 import re
 
-from app.catalog import services
 from app.core.db import transaction
-from tests.conftest import valid_values
+from tests.conftest import edit, valid_values
 
 OPEN = dict(category_code="201001", name="空气质量监测日报", sensitivity=[], sharing_type="unconditional",
             sharing_condition=None, open_to_public=True, open_condition="无条件开放，注明来源即可",
@@ -64,13 +63,19 @@ def test_drafts_are_not_in_the_portal(client, make_entry, make_user):
 
 
 def test_published_version_stays_visible_while_a_revision_is_drafted(client, make_entry, admin, make_user):
-    entry = make_entry()
+    """Other departments see the published version and its published history only; the owning department also
+    sees that a revision is under way (the one visibility rule: drafts stay with their department)."""
+    entry = make_entry(user=make_user("editor", "市公安局"))
     with transaction():
-        services.update_draft(entry, valid_values(summary="修订中的摘要，尚未发布。"), user=admin)
+        edit(entry, valid_values(summary="修订中的摘要，尚未发布。"), user=admin)
     login(client, make_user("seeker", "市民政局"))
     html = client.get(f"/entries/{entry.id}").get_data(as_text=True)
     assert "修订中的摘要" not in html and "本市户籍人口" in html
-    assert "第 2 版" in html  # the history lists the pending draft for government users
+    assert "第 1 版" in html and "第 2 版" not in html
+    client.post("/logout", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)})
+    login(client, make_user("seeker", "市公安局"))
+    html = client.get(f"/entries/{entry.id}").get_data(as_text=True)
+    assert "修订中的摘要" not in html and "第 2 版" in html
 
 
 def test_bad_query_parameters_get_a_chinese_message(client):

@@ -3,10 +3,9 @@ import re
 
 import pytest
 
-from app.catalog import services as catalog
+from app import catalog, indexing, outbox
 from app.core.db import transaction
-from app.indexing import services as indexing
-from tests.conftest import valid_values
+from tests.conftest import edit, valid_values
 from tests.portal.test_portal import OPEN, login
 
 NOT_SHARED = dict(category_code="201001", name="涉密统计调查原始数据", sharing_type="not_shared", sensitivity=[],
@@ -104,31 +103,53 @@ def test_catalog_views_are_prefiltered(client, catalog_entries, seeker):
 def test_a_new_published_version_replaces_the_document(client, catalog_entries, admin, seeker):
     entry = catalog_entries["household"]
     with transaction():
-        catalog.update_draft(entry, valid_values(name="常住户籍人口信息"), user=admin)
+        edit(entry, valid_values(name="常住户籍人口信息"), user=admin)
     assert names(client.get("/search?q=常住").get_data(as_text=True)) == []  # drafts are not indexed
     with transaction():
-        catalog.publish(entry, user=admin)
+        catalog.publish_directly([entry], user=admin, reason="测试")
     assert names(client.get("/search?q=常住").get_data(as_text=True)) == ["常住户籍人口信息"]
     assert "户籍人口基本信息" not in names(client.get("/search?q=户籍").get_data(as_text=True))
 
 
 def test_retiring_removes_the_document(client, catalog_entries, admin, seeker):
     with transaction():
-        catalog.retire(catalog_entries["pension"], user=admin, reason="职能划转")
+        catalog.retire([catalog_entries["pension"]], user=admin, reason="职能划转")
     assert names(client.get("/search?q=养老").get_data(as_text=True)) == []
 
 
 def test_index_is_updated_right_after_the_commit(app, catalog_entries, admin):
-    indexing.apply_outbox(blocking=True)
+    """The unit of work that retires the entry handles its own outbox message after committing."""
+    assert indexing.pending() == 0 and indexing.health()["documents"] == 4
     with transaction():
-        catalog.retire(catalog_entries["air"], user=admin, reason="数据停止更新")
-    assert indexing.pending() == 1
-    indexing.apply_outbox(blocking=True)
-    assert indexing.pending() == 0 and indexing.health()["documents"] == 3
+        catalog.retire([catalog_entries["air"]], user=admin, reason="数据停止更新")
+    assert indexing.pending() == 0 and indexing.indexed_ids() == {
+        e.id for key, e in catalog_entries.items() if key != "air"}
+
+
+def test_a_failed_index_update_waits_in_the_outbox_and_is_retried(app, catalog_entries, admin, monkeypatch):
+    """The index is unavailable when the change commits: the change stands, the message stays with its error,
+    the backlog shows it, and the next drain (the worker's) applies it."""
+    def broken(*_args, **_kwargs):
+        raise OSError("索引目录不可写")
+
+    monkeypatch.setattr(type(indexing.backend()), "apply", broken)
+    with transaction():
+        catalog.retire([catalog_entries["air"]], user=admin, reason="数据停止更新")
+    assert catalog_entries["air"].status.value == "retired"
+    [row] = outbox.backlog()
+    assert row["topic"] == "search.index" and row["count"] == 1 and row["failing"] == 1
+    assert "索引目录不可写" in row["last_error"]
+    assert catalog_entries["air"].id in indexing.indexed_ids()
+    monkeypatch.undo()
+    from app.outbox.models import OutboxMessage
+    from app.extensions import db
+    db.session.execute(OutboxMessage.__table__.update().values(available_at=OutboxMessage.created_at))
+    db.session.commit()
+    assert outbox.drain().handled == 1
+    assert outbox.backlog() == [] and catalog_entries["air"].id not in indexing.indexed_ids()
 
 
 def test_health_detects_drift_and_reindex_repairs_it(app, catalog_entries):
-    indexing.apply_outbox(blocking=True)
     indexing.backend().delete([catalog_entries["air"].id])
     runner = app.test_cli_runner()
     broken = runner.invoke(args=["catalog", "search-health"])

@@ -3,11 +3,11 @@ import re
 
 import pytest
 
-from app.catalog import services as catalog
+from app import catalog
 from app.core.db import transaction
 from app.review import services as review
 from tests.catalog.test_views import token
-from tests.conftest import valid_values
+from tests.conftest import edit, valid_values
 from tests.portal.test_portal import login
 
 
@@ -20,9 +20,8 @@ def revised(make_entry, make_user, admin):
     items[2] = {**items[2], "description": "yyyyMMdd"}
     items.append({"name": "民族", "data_type": "C", "length": "2"})
     with transaction():
-        catalog.update_draft(entry, valid_values(summary="修订后的摘要。", data_items=items), user=editor,
-                             change_note="补充民族")
-        review.submit(entry, user=editor)
+        edit(entry, valid_values(summary="修订后的摘要。", data_items=items), user=editor, change_note="补充民族")
+        catalog.submit([entry], user=editor)
     return entry
 
 
@@ -59,7 +58,7 @@ def test_return_without_comment_is_refused_then_with_comment_reaches_the_editor(
     pending = review.pending_review(revised)
     page = client.get(f"/review/{pending.id}").get_data(as_text=True)
     refused = client.post(f"/review/{pending.id}/return", data={"csrf_token": token(page), "comment": ""})
-    assert refused.status_code == 422 and "「退回意见」为必填项" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "「退回意见」为必填项：请写明需要修改的内容" in refused.get_data(as_text=True)
     done = client.post(f"/review/{pending.id}/return", data={"csrf_token": token(page), "comment": "民族长度应为 2 位代码。"})
     assert done.status_code == 302
     html = client.get(f"/manage/entries/{revised.id}").get_data(as_text=True)

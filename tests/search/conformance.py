@@ -146,9 +146,15 @@ def test_index_replaces_a_document_with_the_same_id(loaded, segmenter):
 
 
 def test_delete_removes_documents(loaded):
+    before = loaded.ids()
     loaded.delete([1, 999])
     assert 1 not in ids(loaded.search(SearchQuery(text="户籍")))
     assert loaded.count() == len(ENTRIES) - 1
+    assert loaded.ids() == before - {1}
+
+
+def test_ids_lists_every_document(loaded):
+    assert loaded.ids() == {entry[0] for entry in ENTRIES}
 
 
 def test_rebuild_replaces_everything(loaded, segmenter):
