@@ -70,6 +70,11 @@ class SQLiteDatabases:
             src.backup(dst)
         return f"sqlite:///{path}", lambda: path.unlink(missing_ok=True)
 
+    def empty(self) -> tuple[str, callable]:
+        """A database with no tables at all (migration tests)."""
+        path = self.root / f"empty_{next(_counter)}.db"
+        return f"sqlite:///{path}", lambda: path.unlink(missing_ok=True)
+
 
 class PostgresDatabases:
     def __init__(self, root: pathlib.Path):
@@ -88,6 +93,11 @@ class PostgresDatabases:
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}" TEMPLATE catalog_template')
         return self.server.url_for(name), lambda: self.server.drop_database(name)
+
+    def empty(self) -> tuple[str, callable]:
+        """A database with no tables at all (migration tests)."""
+        name = f"catalog_empty_{next(_counter)}"
+        return self.server.create_database(name), lambda: self.server.drop_database(name)
 
     def stop(self):
         self.server.stop()

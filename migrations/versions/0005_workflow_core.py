@@ -5,6 +5,8 @@ Revises: 0004
 Create Date: 2026-11-30 15:00:00
 
 """
+import datetime
+
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -71,9 +73,11 @@ def upgrade():
     outbox = sa.table('outbox', sa.column('topic'), sa.column('key'), sa.column('payload', JSON),
                       sa.column('attempts'), sa.column('created_at'), sa.column('available_at'))
     rows = op.get_bind().execute(sa.text("SELECT entry_id, created_at FROM index_outbox ORDER BY id")).all()
+    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
     if rows:
         op.bulk_insert(outbox, [{"topic": "search.index", "key": f"entry:{entry_id}", "payload": {"entry_id": entry_id},
-                                 "attempts": 0, "created_at": at, "available_at": at} for entry_id, at in rows])
+                                 "attempts": 0, "created_at": at or now, "available_at": at or now}
+                                for entry_id, at in rows])
     with op.batch_alter_table('index_outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_index_outbox_entry_id'))
     op.drop_table('index_outbox')
