@@ -456,6 +456,5 @@ def entries_by_id(ids: Sequence[int]) -> list[Entry]:
     """Entries with both versions loaded, in the given order (for bulk transitions)."""
     found = {e.id: e for e in db.session.scalars(
         select(Entry).where(Entry.id.in_(list(ids)))
-        .options(joinedload(Entry.draft_version), joinedload(Entry.published_version), joinedload(Entry.department))
-    ).unique()}
+        .options(joinedload(Entry.draft_version), joinedload(Entry.published_version))).unique()}
     return [found[i] for i in ids if i in found]

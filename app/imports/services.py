@@ -37,6 +37,7 @@ START_TOPIC = "imports.start"  # consumed by tasks.py, which enqueues the task
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 50
+CHUNK = 1000
 
 
 class Cancelled(Exception):
@@ -214,10 +215,16 @@ def apply(plan: list[tuple], *, user, publish_reason: str | None = None,
     counts = {"created": 0, "updated": 0}
     # new entries in bulk: checked by `check_create` earlier in this transaction (see import_file)
     checked = [item for action, item, _parsed in plan if action == "create"]
-    created = catalog.entries_by_id(catalog.create_entries(checked, user=user, change_note="Excel 批量导入"))
+    created = catalog.create_entries(checked, user=user, change_note="Excel 批量导入")
     counts["created"] = len(created)
-    if progress:
-        progress(len(created))
+    for start in range(0, len(created), CHUNK):  # a thousand at a time: memory stays flat however big the file
+        if cancelled and cancelled():
+            raise Cancelled()
+        chunk = catalog.entries_by_id(created[start:start + CHUNK])
+        _publish_or_submit(chunk, user=user, reason=reason)
+        _release(chunk)
+        if progress:
+            progress(min(start + CHUNK, len(created)))
     updates = [(item[0], item[1], parsed) for action, item, parsed in plan if action == "update"]
     edits = []
     for number, (entry_id, base, parsed) in enumerate(updates, start=1):
@@ -226,11 +233,7 @@ def apply(plan: list[tuple], *, user, publish_reason: str | None = None,
         edits.append(catalog.DraftEdit(db.session.get(Entry, entry_id), parsed.values, base))
     catalog.save_drafts(edits, user=user, change_note="Excel 批量导入", lookups=catalog.RegistryLookups())
     counts["updated"] = len(edits)
-    touched = created + [edit.entry for edit in edits]
-    if publish:
-        catalog.publish_directly(touched, user=user, reason=reason)
-    else:
-        catalog.submit(touched, user=user, note="Excel 批量导入")
+    _publish_or_submit([edit.entry for edit in edits], user=user, reason=reason)
     if progress:
         progress(len(plan))
     audit.record("import.commit", None, actor=user, department_id=user.department_id,
@@ -239,6 +242,22 @@ def apply(plan: list[tuple], *, user, publish_reason: str | None = None,
                  details=counts)
     db.session.flush()
     return counts
+
+
+def _publish_or_submit(entries: list[Entry], *, user, reason: str) -> None:
+    if entries and reason:
+        catalog.publish_directly(entries, user=user, reason=reason)
+    elif entries:
+        catalog.submit(entries, user=user, note="Excel 批量导入")
+
+
+def _release(entries: list[Entry]) -> None:
+    """Flush, then let the session forget these entries and their versions (they are written)."""
+    db.session.flush()
+    for entry in entries:
+        for version in {entry.draft_version, entry.published_version} - {None}:
+            db.session.expunge(version)
+        db.session.expunge(entry)
 
 
 def import_file(path, *, user, publish_reason: str | None = None, progress=None, cancelled=None,

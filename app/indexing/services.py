@@ -77,7 +77,7 @@ def _apply(payloads: list[dict]) -> None:
         raise outbox.Retry(str(busy), seconds=1.0) from busy
 
 
-outbox.register(TOPIC, _apply, batch=1000)
+outbox.register(TOPIC, _apply, batch=2500)
 
 
 def pending() -> int:

@@ -27,6 +27,7 @@ from .models import OutboxMessage
 
 log = logging.getLogger(__name__)
 SESSION_KEY = "outbox_new_ids"
+CLAIM_SIZE = 5000  # messages claimed at once: a consumer gets up to its batch size of them in one call
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,7 +77,7 @@ def _drain_own() -> None:
     """After an edge's commit: handle the messages it wrote (the rest is the worker's)."""
     ids = db.session.info.pop(SESSION_KEY, None)
     if ids:
-        drain(ids=ids)
+        drain(ids=ids, limit=len(ids))
 
 
 @event.listens_for(Session, "after_rollback")
@@ -101,7 +102,7 @@ def drain(*, ids: list[int] | None = None, limit: int = 5000) -> DrainResult:
     remaining = limit
     pending_ids = list(ids) if ids is not None else None
     while remaining > 0:
-        batch = _claim(min(remaining, 1000), pending_ids)
+        batch = _claim(min(remaining, CLAIM_SIZE), pending_ids)
         if not batch:
             break
         remaining -= len(batch)
@@ -115,7 +116,7 @@ def drain(*, ids: list[int] | None = None, limit: int = 5000) -> DrainResult:
     return result
 
 
-def _claim(limit: int, ids: list[int] | None) -> list[OutboxMessage]:
+def _claim(limit: int, ids: list[int] | None) -> list:
     """Take ready messages whose object has no earlier message still waiting; claim them for a while."""
     now = utcnow()
     lease = dt.timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
@@ -138,8 +139,10 @@ def _claim(limit: int, ids: list[int] | None) -> list[OutboxMessage]:
             update(OutboxMessage).where(OutboxMessage.id.in_(candidates),
                                         or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
             .values(claim=token, claimed_until=now + lease))
-        claimed = db.session.scalars(select(OutboxMessage).where(OutboxMessage.claim == token)
-                                     .order_by(OutboxMessage.id)).all()
+        # plain rows, not ORM objects: the commit below would expire them all
+        claimed = db.session.execute(select(OutboxMessage.id, OutboxMessage.topic, OutboxMessage.key,
+                                            OutboxMessage.payload, OutboxMessage.attempts)
+                                     .where(OutboxMessage.claim == token).order_by(OutboxMessage.id)).all()
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -147,9 +150,9 @@ def _claim(limit: int, ids: list[int] | None) -> list[OutboxMessage]:
     return claimed
 
 
-def _by_topic(messages: list[OutboxMessage]) -> list[tuple[str, list[OutboxMessage]]]:
+def _by_topic(messages: list) -> list[tuple[str, list]]:
     """Consecutive runs of one topic, so messages of one object stay in order across topics."""
-    runs: list[tuple[str, list[OutboxMessage]]] = []
+    runs: list[tuple[str, list]] = []
     for message in messages:
         if runs and runs[-1][0] == message.topic:
             runs[-1][1].append(message)
@@ -162,7 +165,7 @@ def _by_topic(messages: list[OutboxMessage]) -> list[tuple[str, list[OutboxMessa
     return out
 
 
-def _handle(topic: str, messages: list[OutboxMessage], result: DrainResult) -> None:
+def _handle(topic: str, messages: list, result: DrainResult) -> None:
     ids = [m.id for m in messages]
     consumer = CONSUMERS.get(topic)
     try:
