@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app import catalog, review  # noqa: F401  (their workflows are declared, and registered, on import)
 from app.workflow import REGISTRY, Edge, Node, Workflow, render_mermaid, render_svg
 
 # the order the page and the docs show them in; workflows declared later are appended

@@ -139,6 +139,8 @@ class Workflow:
                     problems.append(f"{t.key} grants unknown role {g.role!r}")
             if t.internal and not t.fired_by:
                 problems.append(f"internal transition {t.key} must say what fires it")
+        if self.state_enum is not None and {m.value for m in self.state_enum} != set(self._states):
+            problems.append(f"states {sorted(self._states)} differ from the column's {self.state_enum.__name__}")
         if problems:
             raise ValueError(f"workflow {self.key}: " + "; ".join(problems))
         self.fired = Signal(f"{self.key}-fired")

@@ -7,10 +7,12 @@ from app.audit import AuditEntry
 from app.catalog import services as catalog
 from app.catalog.diff import diff_values
 from app.catalog.models import EntryVersion, VersionState
+from app.core.db import transaction
 from app.core.errors import InvalidInput, PermissionDenied
 from app.extensions import db
 from app.imports import services as imports
 from app.review.models import Review
+from tests.conftest import edit, valid_values
 
 HEADER_ROW = 1
 
@@ -159,6 +161,26 @@ def test_admin_may_publish_directly_with_a_reason_that_is_audited(tmp_path, publ
     assert counts["updated"] == 1 and entries[0].published_version.data["summary"] == "直接发布的摘要。"
     summaries = db.session.scalars(select(AuditEntry.summary).where(AuditEntry.action == "import.commit")).all()
     assert summaries == ["Excel 导入：新增 0，修改 1，直接发布（年度目录集中更新）"]
+
+
+def test_an_import_with_a_publish_reason_refuses_an_entry_under_department_review(tmp_path, published, admin):
+    """Publishing a version under department review is refused here too: the row is reported, nothing is written."""
+    editor, entries = published
+    path = edited_export(tmp_path, entries, {(entries[0].resource_code, "信息资源摘要"): "审核中又改的摘要。"})
+    with transaction():
+        edit(entries[0], valid_values(name=entries[0].published_version.name, summary="提交审核的修订。"),
+             user=editor)
+        catalog.submit([entries[0]], user=editor)
+    audits = count(AuditEntry)
+    report, counts = imports.import_file(path, user=admin, publish_reason="年度目录集中更新")
+    assert counts == {}
+    [problem] = report.problems
+    assert problem.value == entries[0].resource_code and problem.header.startswith("信息资源代码")
+    assert "正在部门审核中，不能修改或发布" in problem.message and "请先撤回" in problem.message
+    db.session.expire_all()
+    entry = db.session.get(type(entries[0]), entries[0].id)
+    assert entry.draft_version.state == VersionState.department_review
+    assert entry.published_version.number == 1 and count(AuditEntry) == audits
 
 
 def test_only_admins_publish_directly(tmp_path, published):

@@ -99,3 +99,18 @@ def test_a_refused_decision_keeps_the_diff_on_the_page(client, revised, make_use
     refused = client.post(f"/review/{pending.id}/return", data={"csrf_token": token(page), "comment": ""})
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422 and 'id="diff"' in html and "修订后的摘要。" in html
+
+
+def test_the_review_pages_never_publish_a_version_under_department_review(client, revised, make_user):
+    """The authority posting 通过并发布 on a department-stage review is refused; the version stays in review."""
+    pending = review.pending_review(revised)
+    login(client, make_user("authority_reviewer", "市政务服务数据管理局"))
+    page = client.get("/").get_data(as_text=True)
+    response = client.post(f"/review/{pending.id}/approve", data={"csrf_token": token(page), "confirm": "1"})
+    assert response.status_code == 403
+    assert "您无权处理此部门审核" in response.get_data(as_text=True)
+    from app.extensions import db
+    db.session.expire_all()
+    assert revised.published_version.number == 1
+    assert revised.draft_version.state.value == "department_review"
+    assert review.pending_review(revised).stage.value == "department"

@@ -1,0 +1,168 @@
+"""Every user transition × role set × own / other department, generated from the workflow declarations.
+
+For each cell the transition is fired the way a person fires it (the form's service, the review page's
+service) on an entry in the transition's source state; it must succeed exactly where a grant of the
+declaration matches, and leave everything unchanged where none does. A second test checks the declarations
+themselves against SPEC §2, written out by hand, so the matrix is not the declaration testing itself.
+"""
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from sqlalchemy import func, select
+
+from app import catalog
+from app.accounts import ROLE_LABELS
+from app.audit import AuditEntry
+from app.catalog import ENTRY, VERSION, BaseRef, Entry
+from app.core.db import transaction
+from app.core.errors import PermissionDenied
+from app.extensions import db
+from app.review import services as review
+from app.workflow import REGISTRY
+from tests.conftest import valid_values
+
+OWN, OTHER = "市公安局", "市民政局"
+ROLES = list(ROLE_LABELS)
+# every single role, and every pair (a sharing officer who is also the editor, a reviewer who also compiles …)
+ROLE_SETS = [frozenset(c) for n in (1, 2) for c in itertools.combinations(ROLES, n)]
+
+
+def _submitted(entry, people):
+    catalog.submit([entry], user=people["editor"])
+
+
+def _at_authority(entry, people):
+    _submitted(entry, people)
+    catalog.approve([entry], user=people["reviewer"])
+
+
+def _revised(entry, people):
+    catalog.publish_directly([entry], user=people["admin"], reason="矩阵测试")
+
+
+def _base(entry):
+    return BaseRef.of(entry.base_version)
+
+
+# transition → (bring a fresh 市公安局 draft to its source state, fire it as `user`)
+SCENARIOS = {
+    ("entry", "create"): (None, lambda entry, user, department: catalog.create_entry(
+        valid_values(provider=department.id, name="另一资源"), user=user)),
+    ("entry", "retire"): (None, lambda entry, user, _d: catalog.retire([entry], user=user, reason="职能调整")),
+    ("entry_version", "create"): (_revised, lambda entry, user, _d: catalog.update_draft(
+        entry, valid_values(summary="修订后的摘要。"), user=user, base=_base(entry))),
+    ("entry_version", "edit"): (None, lambda entry, user, _d: catalog.update_draft(
+        entry, valid_values(summary="修改后的摘要。"), user=user, base=_base(entry))),
+    ("entry_version", "submit"): (None, lambda entry, user, _d: catalog.submit([entry], user=user)),
+    ("entry_version", "withdraw"): (_submitted, lambda entry, user, _d: catalog.withdraw([entry], user=user)),
+    ("entry_version", "approve_department"): (_submitted, lambda entry, user, _d: review.approve(
+        review.pending_review(entry), user=user)),
+    ("entry_version", "return_department"): (_submitted, lambda entry, user, _d: review.return_(
+        review.pending_review(entry), user=user, comment="请修改。")),
+    ("entry_version", "approve_authority"): (_at_authority, lambda entry, user, _d: review.approve(
+        review.pending_review(entry), user=user, confirm=True)),
+    ("entry_version", "return_authority"): (_at_authority, lambda entry, user, _d: review.return_(
+        review.pending_review(entry), user=user, comment="请修改。")),
+    ("entry_version", "publish_directly"): (None, lambda entry, user, _d: catalog.publish_directly(
+        [entry], user=user, reason="矩阵测试")),
+}
+USER_TRANSITIONS = [(w.key, t.key) for w in REGISTRY.values() for t in w.user_transitions()]
+
+
+def test_every_user_transition_has_a_scenario():
+    """A transition added to a declaration without a row here fails, so the matrix always covers all."""
+    assert sorted(USER_TRANSITIONS) == sorted(SCENARIOS)
+
+
+def _state_of(workflow_key: str, entry_id: int) -> str | None:
+    entry = db.session.get(Entry, entry_id)
+    if workflow_key == "entry":
+        return entry.status.value
+    version = entry.draft_version or entry.published_version
+    return f"{version.number}:{version.state.value}"
+
+
+def _snapshot(workflow_key: str, entry_id: int) -> tuple:
+    """What a refused attempt must leave as it was: the state, the audit log, the number of entries."""
+    return (_state_of(workflow_key, entry_id), db.session.scalar(select(func.max(AuditEntry.id))),
+            db.session.scalar(select(func.count(Entry.id))))
+
+
+def _expected(workflow_key: str, transition_key: str, roles: frozenset[str], scope: str) -> bool:
+    transition = REGISTRY[workflow_key].transition(transition_key)
+    return any(g.role in roles and (g.relation is None or scope == "own") for g in transition.grants)
+
+
+@pytest.mark.parametrize(("workflow_key", "transition_key"), sorted(SCENARIOS),
+                         ids=[f"{w}.{t}" for w, t in sorted(SCENARIOS)])
+def test_permission_matrix(workflow_key, transition_key, make_user, make_entry, department):
+    people = {"editor": make_user("editor", OWN), "reviewer": make_user("department_reviewer", OWN),
+              "admin": make_user("admin", "市政务服务数据管理局")}
+    users = {(roles, scope): make_user(sorted(roles), OWN if scope == "own" else OTHER)
+             for roles in ROLE_SETS for scope in ("own", "other")}
+    prepare, fire = SCENARIOS[(workflow_key, transition_key)]
+    entry = make_entry(publish=False, user=people["editor"])
+    if prepare:
+        with transaction():
+            prepare(entry, people)
+    entry_id, own_department = entry.id, department(OWN)
+    db.session.commit()
+
+    wrong = []
+    for (roles, scope), user in users.items():
+        expected = _expected(workflow_key, transition_key, roles, scope)
+        before = _snapshot(workflow_key, entry_id)
+        try:
+            fire(db.session.get(Entry, entry_id), db.session.get(type(user), user.id), own_department)
+            db.session.flush()
+            allowed = True
+            recorded = db.session.scalars(select(AuditEntry.action).where(AuditEntry.id > before[1])).all()
+        except PermissionDenied:
+            allowed = False
+            after = _snapshot(workflow_key, entry_id)
+            if after != before:
+                wrong.append(f"{sorted(roles)} {scope}: refused but changed {before} → {after}")
+        finally:
+            db.session.rollback()
+        if allowed != expected:
+            wrong.append(f"{sorted(roles)} {scope}: {'allowed' if allowed else 'refused'}, "
+                         f"declared {'allowed' if expected else 'refused'}")
+        elif allowed and f"{workflow_key}.{transition_key}" not in recorded:
+            wrong.append(f"{sorted(roles)} {scope}: allowed but no {workflow_key}.{transition_key} was audited")
+    assert not wrong, f"{workflow_key}.{transition_key}:\n" + "\n".join(wrong)
+
+
+# SPEC §2, by hand: action → (single roles allowed on their own department's entry, on another's)
+SPEC = {
+    ("entry", "create"): ({"editor", "admin"}, {"admin"}),
+    ("entry", "retire"): ({"editor", "department_reviewer", "authority_reviewer", "admin"},
+                          {"authority_reviewer", "admin"}),
+    ("entry_version", "create"): ({"editor", "admin"}, {"admin"}),
+    ("entry_version", "edit"): ({"editor", "admin"}, {"admin"}),
+    ("entry_version", "submit"): ({"editor", "admin"}, {"admin"}),
+    ("entry_version", "withdraw"): ({"editor", "admin"}, {"admin"}),
+    ("entry_version", "approve_department"): ({"department_reviewer", "admin"}, {"admin"}),
+    ("entry_version", "return_department"): ({"department_reviewer", "admin"}, {"admin"}),
+    ("entry_version", "approve_authority"): ({"authority_reviewer", "admin"}, {"authority_reviewer", "admin"}),
+    ("entry_version", "return_authority"): ({"authority_reviewer", "admin"}, {"authority_reviewer", "admin"}),
+    ("entry_version", "publish_directly"): ({"admin"}, {"admin"}),
+}
+
+
+def test_the_declarations_grant_what_spec_section_2_says():
+    assert sorted(SPEC) == sorted(USER_TRANSITIONS)
+    for (workflow_key, transition_key), (own, other) in SPEC.items():
+        declared_own = {r for r in ROLES if _expected(workflow_key, transition_key, frozenset({r}), "own")}
+        declared_other = {r for r in ROLES if _expected(workflow_key, transition_key, frozenset({r}), "other")}
+        assert (declared_own, declared_other) == (own, other), f"{workflow_key}.{transition_key}"
+
+
+def test_internal_transitions_cannot_be_fired_by_anyone(make_entry, admin):
+    entry = make_entry()
+    with pytest.raises(PermissionDenied) as error, transaction():
+        VERSION.fire("supersede", entry.published_version, actor=admin)
+    assert "由系统在同一信息资源的新版本发布时自动完成" in error.value.message
+    with pytest.raises(PermissionDenied), transaction():
+        ENTRY.fire("publish", entry, actor=admin)
