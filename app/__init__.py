@@ -8,9 +8,10 @@ import secrets
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 
 from .config import ROOT, load_config
-from .core.db import commit, configure_engine, read_only, write_intent
+from .core.db import commit, configure_engine, is_lock_timeout, lock_wait_ms, read_only, write_intent
 from .core.errors import DomainError
 from .extensions import csrf, db, login_manager, migrate
 
@@ -38,12 +39,17 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "请先登录"
     with app.app_context():
-        configure_engine(db.engine)
+        configure_engine(db.engine, lock_wait_default_ms=settings["LOCK_WAIT_MS"])
+
+    from .core import http
+    http.init_app(app)  # converters and headers, before any route is registered
 
     from . import accounts, admin, catalog, imports, indexing, models, portal, review  # noqa: F401
-    for blueprint in (accounts.bp, portal.bp, catalog.bp, review.bp, imports.bp, admin.bp):
+    for blueprint in (accounts.bp, portal.bp, catalog.bp, review.bp, imports.bp, admin.bp, admin.health_bp,
+                      admin.users_bp):
         app.register_blueprint(blueprint)
     imports.tasks.init_app(app)
+    accounts.init_protection(app)  # sessions and rate limits, attached to the registered endpoints
 
     from .cli import catalog_cli
     app.cli.add_command(catalog_cli)
@@ -68,7 +74,8 @@ def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _intent():
         reading = request.method in SAFE_METHODS
-        g.db_tokens = (write_intent.set(not reading), read_only.set(reading))
+        g.db_tokens = (write_intent.set(not reading), read_only.set(reading),
+                       lock_wait_ms.set(app.config["REQUEST_LOCK_WAIT_MS"]))
 
     @app.teardown_request
     def _reset_intent(_exc):
@@ -76,6 +83,7 @@ def _register_request_hooks(app: Flask) -> None:
         if tokens is not None:
             write_intent.reset(tokens[0])
             read_only.reset(tokens[1])
+            lock_wait_ms.reset(tokens[2])
 
     @app.after_request
     def _commit_once(response):
@@ -95,6 +103,19 @@ def _register_request_hooks(app: Flask) -> None:
                 or request.accept_mimetypes.best == "application/json"):
             return jsonify(error.as_dict()), error.status
         return render_template("error.html", error=error), error.status
+
+    @app.errorhandler(OperationalError)
+    def _busy(error: OperationalError):
+        """The embedded database's write lock was not free in time (a long import, say): a calm 503 with
+        Retry-After, never a 500. Anything else is a real error."""
+        db.session.rollback()
+        if not is_lock_timeout(error):
+            raise error
+        busy = DomainError("系统繁忙，请稍后重试", "the system is busy, please try again shortly")
+        headers = {"Retry-After": str(app.config["BUSY_RETRY_AFTER_SECONDS"])}
+        if request.path.startswith("/api/") or request.path.endswith(".json"):
+            return jsonify(busy.as_dict()), 503, headers
+        return render_template("error.html", error=busy), 503, headers
 
     @app.errorhandler(404)
     def _not_found(_error):

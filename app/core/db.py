@@ -25,6 +25,10 @@ write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_inten
 # Whether the current unit of work must not write at all (GET requests): an INSERT, UPDATE or DELETE raises.
 read_only: contextvars.ContextVar[bool] = contextvars.ContextVar("read_only", default=False)
 
+# How long a writer waits for SQLite's write lock before giving up (milliseconds). Web requests wait briefly and
+# answer 503 (see create_app); commands and background jobs set a longer wait with `lock_wait`.
+lock_wait_ms: contextvars.ContextVar[int | None] = contextvars.ContextVar("lock_wait_ms", default=None)
+
 # Tables a read may still write (e.g. session or rate-limit storage); nothing of the catalog.
 READ_WRITABLE_TABLES: set[str] = set()
 
@@ -83,8 +87,9 @@ def transaction():
     run_after_commit()
 
 
-def configure_engine(engine) -> None:
-    """Reads never write; on SQLite: WAL, foreign keys, a busy timeout, and transactions begun by us."""
+def configure_engine(engine, *, lock_wait_default_ms: int = 30_000) -> None:
+    """Reads never write; on SQLite: WAL, foreign keys, a lock wait per unit of work, transactions begun by us."""
+    default_wait = lock_wait_default_ms
 
     @event.listens_for(engine, "before_cursor_execute")
     def _refuse_writes_in_reads(_conn, _cursor, statement, _parameters, _context, _executemany):
@@ -101,7 +106,7 @@ def configure_engine(engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(default_wait)}")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
@@ -109,7 +114,16 @@ def configure_engine(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
+        wait = lock_wait_ms.get()
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={int(wait if wait is not None else default_wait)}")
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+
+
+def is_lock_timeout(error: Exception) -> bool:
+    """Whether a database error means "another writer holds the lock" (SQLite's busy timeout ran out, or
+    PostgreSQL's lock_timeout)."""
+    text = str(getattr(error, "orig", error)).lower()
+    return "database is locked" in text or "lock timeout" in text or "canceling statement due to lock" in text
 
 
 _WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b(?:\s+OR\s+\w+)?(?:\s+(?:INTO|FROM))?\s+[\"`]?(\w+)", re.I)
