@@ -17,6 +17,61 @@ from .spec import CatalogSchema, FieldSpec, get_schema
 TRUTHY = {"1", "true", "True", "yes", "y", "on", "是", "Y", "TRUE", 1, True}
 FALSY = {"0", "false", "False", "no", "n", "off", "否", "N", "FALSE", 0, False}
 CODE_LIST_SPLIT = re.compile(r"[;；,，、\s]+")
+# What no submitted text may hold: C0 and C1 control characters and DEL (tab, CR and LF are allowed in
+# multi-line fields only), the bidirectional overrides that make text read otherwise than it is stored, and what
+# no database or workbook can store (lone surrogates, U+FFFE/U+FFFF; PostgreSQL refuses NUL in text and JSON).
+_INVISIBLE = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff"
+CONTROL_CHARACTERS = re.compile(f"[{_INVISIBLE}]")
+CONTROL_CHARACTERS_SINGLE_LINE = re.compile(f"[{_INVISIBLE}\t\n\r]")
+_CHARACTER_NAMES = {"U+0000": "空字符", "U+0009": "制表符", "U+000A": "换行符", "U+000D": "回车符", "U+007F": "删除符"}
+
+
+# ---- control characters -----------------------------------------------------------------------------
+
+def control_character(text: str, *, multiline: bool = False) -> str | None:
+    """The first character of `text` no one may submit, as ``U+0000``; None when the text is clean.
+
+    Multi-line fields (textarea, comments, reasons) may hold tab, CR and LF; single-line fields may not.
+    """
+    match = (CONTROL_CHARACTERS if multiline else CONTROL_CHARACTERS_SINGLE_LINE).search(text)
+    return f"U+{ord(match.group()):04X}" if match else None
+
+
+def control_character_message(label: str, character: str) -> str:
+    """The Chinese message for a field holding a control character (`character` as `control_character` gives it)."""
+    name = _CHARACTER_NAMES.get(character)
+    shown = f"{character} {name}" if name else character
+    return f"「{label}」含有不可见的控制字符（{shown}），请删除后重试"
+
+
+class _NoControlCharacters(validate.Validator):
+    """Refuses strings holding control characters (see `control_character`), naming the field."""
+
+    def __init__(self, label: str, *, multiline: bool):
+        self.label = label
+        self.multiline = multiline
+
+    def __call__(self, value):
+        character = control_character(value, multiline=self.multiline) if isinstance(value, str) else None
+        if character:
+            raise ValidationError(control_character_message(self.label, character))
+        return value
+
+
+class _Term(validate.Validator):
+    """A vocabulary code; a value holding control characters gets that message instead of echoing them back."""
+
+    def __init__(self, label: str, codes: list[str]):
+        self.label = label
+        self.codes = frozenset(codes)
+
+    def __call__(self, value):
+        if value in self.codes:
+            return value
+        character = control_character(value) if isinstance(value, str) else None
+        if character:
+            raise ValidationError(control_character_message(self.label, character))
+        raise ValidationError(f"「{self.label}」的取值 “{value}” 不在代码表中")
 
 
 # ---- marshmallow schemas generated from the specs ------------------------------------------------
@@ -43,16 +98,15 @@ def _marshmallow_field(spec: FieldSpec, schema: CatalogSchema) -> fields.Field:
         validators.append(validate.Length(
             max=spec.max_length, error=f"「{spec.label}」不能超过 {spec.max_length} 个字符"))
     if spec.type in ("text", "textarea", "category"):
+        validators.append(_NoControlCharacters(spec.label, multiline=spec.type == "textarea"))
         return fields.String(validate=validators, **kwargs)
     if spec.type == "enum":
         vocab = schema.vocabularies[spec.vocabulary]
-        validators.append(validate.OneOf(
-            [t.code for t in vocab.terms], error=f"「{spec.label}」的取值 “{{input}}” 不在代码表中"))
+        validators.append(_Term(spec.label, [t.code for t in vocab.terms]))
         return fields.String(validate=validators, **kwargs)
     if spec.type == "multi_enum":
         vocab = schema.vocabularies[spec.vocabulary]
-        inner = fields.String(validate=validate.OneOf(
-            [t.code for t in vocab.terms], error=f"「{spec.label}」的取值 “{{input}}” 不在代码表中"))
+        inner = fields.String(validate=_Term(spec.label, [t.code for t in vocab.terms]))
         return fields.List(inner, **kwargs)
     if spec.type == "bool":
         return fields.Boolean(truthy=TRUTHY, falsy=FALSY, **kwargs)
@@ -64,7 +118,8 @@ def _marshmallow_field(spec: FieldSpec, schema: CatalogSchema) -> fields.Field:
         return fields.Integer(strict=False, validate=validate.Range(
             min=0, error=f"「{spec.label}」不能为负数"), **kwargs)
     if spec.type == "code_list":
-        return fields.List(fields.String(validate=validate.Length(max=64)), **kwargs)
+        return fields.List(fields.String(validate=[validate.Length(max=64), _NoControlCharacters(
+            spec.label, multiline=False)]), **kwargs)
     if spec.type == "department":
         kwargs["error_messages"]["invalid"] = f"「{spec.label}」须为已登记的部门"
         return fields.Integer(strict=False, **kwargs)
@@ -138,6 +193,8 @@ def _loader(schema: CatalogSchema) -> Schema:
 # ---- problems from marshmallow errors -------------------------------------------------------------
 
 def _english(spec_key: str, message: str) -> str:
+    if "控制字符" in message:
+        return f"{spec_key} contains an invisible control character"
     if "必填" in message:
         return f"{spec_key} is required"
     if "不能超过" in message:

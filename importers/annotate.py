@@ -1,5 +1,6 @@
 """An annotated copy of an uploaded workbook: every bad cell filled light red with a comment saying what is wrong,
-and a 「错误报告」 sheet listing all problems (sheet, row, column, header, value, message).
+and a 「错误报告」 sheet listing all problems (sheet, row, column, header, value, message). The report shows a
+value that looks like a formula as text (`formulas.py`): it reports the value, it never evaluates it.
 
 The copy is made with openpyxl opened normally (not read-only), so the editor's formatting, dropdowns and
 other sheets survive; VBA macros are not carried over (openpyxl never runs nor keeps them). A file openpyxl
@@ -19,6 +20,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import column_index_from_string
 
+from .formulas import as_text, looks_like_formula
 from .layout import REPORT_SHEET
 from .problems import CellProblem, printable, shown_value
 from .reader import quiet_openpyxl
@@ -106,6 +108,9 @@ def _report(workbook, problems: list[CellProblem]) -> None:
     for index, problem in enumerate(problems, start=1):
         ws.append([index, printable(problem.sheet), problem.row, problem.column, printable(problem.header or ""),
                    shown_value(problem.value), printable(problem.message)])
+        for cell in ws[ws.max_row]:
+            if looks_like_formula(cell.value):
+                as_text(cell)
     for letter, width in zip("ABCDEFG", REPORT_WIDTHS):
         ws.column_dimensions[letter].width = width
     for row in ws.iter_rows(min_row=2, min_col=7, max_col=7):

@@ -13,7 +13,8 @@
   sheet (a warning only, since a department code is accepted too), text lengths and whole numbers;
 * 「代码表」, 「分类代码」, 「部门」 — the lists, protected.
 
-`WorkbookWriter` is shared with `export.write_entries`, which streams entries into the same layout.
+`WorkbookWriter` is shared with `export.write_entries`, which streams entries into the same layout. Every text
+that starts like a formula (“=”, “+”, “-”, “@” …) is written as a text cell, never a formula (`formulas.py`).
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from catalog_schema import CatalogSchema, FieldSpec
 
+from .formulas import as_text, guard_row, looks_like_formula
 from .layout import (
     CATEGORY_SHEET, CODE_KEY, CODES_SHEET, DEPARTMENT_SHEET, ENTRY_SHEET, GUIDE_SHEET, ITEM, ITEM_SHEET, KEY,
     LIST_SEPARATOR, NO, ONE_SHEET, ROW_KEY, ROW_KEY_HEADER, TEMPLATE_ROWS, YES, Column, Layout, Reference,
@@ -116,7 +118,7 @@ class WorkbookWriter:
         depth = max(len(labels) for _n, labels in columns)
         codes.append([_header_cell(codes, name, False) for name, _l in columns])
         for i in range(depth):
-            codes.append([labels[i] if i < len(labels) else None for _n, labels in columns])
+            codes.append(guard_row(codes, [labels[i] if i < len(labels) else None for _n, labels in columns]))
         _protect(codes, hidden=True)
 
         categories = sorted((self.reference.categories or {}).items())
@@ -141,7 +143,7 @@ class WorkbookWriter:
         ws.freeze_panes = "A2"
         ws.append([_header_cell(ws, h, False) for h in headers])
         for row in rows:
-            ws.append(list(row))
+            ws.append(guard_row(ws, list(row)))
         _protect(ws, hidden=hidden)
 
     # -- the data sheets --
@@ -228,10 +230,11 @@ class WorkbookWriter:
         entry_fmt, item_fmt = self._formatters(entry_cols), self._formatters(item_cols)
 
         def write(number: int, entry: dict) -> None:
-            entry_ws.append(self.entry_row(number, entry, entry_cols, entry_fmt))
+            entry_ws.append(guard_row(entry_ws, self.entry_row(number, entry, entry_cols, entry_fmt)))
             for item in entry.get("data_items") or ():
-                item_ws.append([_cell(c, f, number, entry) if c.level == KEY else f(item.get(c.key))
-                                for c, f in zip(item_cols, item_fmt)])
+                item_ws.append(guard_row(item_ws, [
+                    _cell(c, f, number, entry) if c.level == KEY else f(item.get(c.key))
+                    for c, f in zip(item_cols, item_fmt)]))
         return write
 
     def _one_sheet_rows(self, ws):
@@ -242,10 +245,10 @@ class WorkbookWriter:
             base = self.entry_row(number, entry, columns, formatters)
             items = entry.get("data_items") or ()
             if not items:
-                ws.append(base)
+                ws.append(guard_row(ws, base))
             for item in items:
-                ws.append([f(item.get(c.key)) if c.level == ITEM else v
-                           for c, f, v in zip(columns, formatters, base)])
+                ws.append(guard_row(ws, [f(item.get(c.key)) if c.level == ITEM else v
+                                         for c, f, v in zip(columns, formatters, base)]))
         return write
 
     # -- 填写说明 --
@@ -266,10 +269,11 @@ class WorkbookWriter:
                   else [(ENTRY_SHEET, self.layout.entry_columns), (ITEM_SHEET, self.layout.item_columns)])
         for sheet, columns in sheets:
             for index, column in enumerate(columns, start=1):
-                ws.append([sheet, get_column_letter(index), column.header, "是" if column.required else "",
-                           _wrapped(ws, column_requirement(self.schema, column)),
-                           _wrapped(ws, allowed_values(self.schema, column)),
-                           _wrapped(ws, column_help(self.schema, column))])
+                ws.append(guard_row(ws, [sheet, get_column_letter(index), column.header,
+                                         "是" if column.required else "",
+                                         _wrapped(ws, column_requirement(self.schema, column)),
+                                         _wrapped(ws, allowed_values(self.schema, column)),
+                                         _wrapped(ws, column_help(self.schema, column))]))
         if self.example:
             self._write_example(ws, sheets)
 
@@ -284,14 +288,14 @@ class WorkbookWriter:
             ws.append([self._header(ws, c) for c in columns])
             if sheet == ITEM_SHEET:
                 for item in self.example.get("data_items") or ():
-                    ws.append([_cell(c, f, 1, self.example) if c.level == KEY else f(item.get(c.key))
-                               for c, f in zip(columns, formatters)])
+                    ws.append(guard_row(ws, [_cell(c, f, 1, self.example) if c.level == KEY else f(item.get(c.key))
+                                             for c, f in zip(columns, formatters)]))
             elif sheet == ONE_SHEET:
                 for item in self.example.get("data_items") or [{}]:
-                    ws.append([f(item.get(c.key)) if c.level == ITEM else _cell(c, f, 1, self.example)
-                               for c, f in zip(columns, formatters)])
+                    ws.append(guard_row(ws, [f(item.get(c.key)) if c.level == ITEM else _cell(c, f, 1, self.example)
+                                             for c, f in zip(columns, formatters)]))
             else:
-                ws.append(self.entry_row(1, self.example, columns, formatters))
+                ws.append(guard_row(ws, self.entry_row(1, self.example, columns, formatters)))
 
 
 # ---- texts of the guide, from the schema ---------------------------------------------------------------
@@ -413,15 +417,21 @@ def _error(dv: DataValidation, style: str, message: str) -> None:
 
 
 def _header_cell(ws, text: str, required: bool, *, key: bool = False) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=text)
+    cell = _text(ws, text)
     cell.font = REQUIRED_FONT if required else HEADER_FONT
     cell.fill = KEY_FILL if key else HEADER_FILL
     cell.alignment = HEADER_ALIGNMENT
     return cell
 
 
-def _wrapped(ws, text: str) -> WriteOnlyCell:
+def _text(ws, text: str) -> WriteOnlyCell:
+    """A cell showing `text` as text (a deployment's labels and help texts too may start with “-” or “=”)."""
     cell = WriteOnlyCell(ws, value=text)
+    return as_text(cell) if looks_like_formula(text) else cell
+
+
+def _wrapped(ws, text: str) -> WriteOnlyCell:
+    cell = _text(ws, text)
     cell.alignment = WRAP
     return cell
 
