@@ -8,7 +8,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.core.errors import InvalidInput, PermissionDenied
+from app.core.errors import Conflict, InvalidInput, PermissionDenied
+from app.core.http import form_text, parse_id
 from app.extensions import db
 from app.org import Department
 
@@ -16,12 +17,14 @@ from . import policy, queries, services
 from .classification import path_of
 from .diff import diff_values
 from .forms import FormState, state_from_form, state_from_values
+from .models import EntryStatus
 
 bp = Blueprint("catalog", __name__, url_prefix="/manage")
 
 
 def _department_name(department_id) -> str:
-    department = db.session.get(Department, int(department_id)) if str(department_id).isdigit() else None
+    number = parse_id(department_id if isinstance(department_id, int) else str(department_id))
+    department = db.session.get(Department, number) if number else None
     return department.name if department else str(department_id)
 
 
@@ -40,14 +43,32 @@ def _visible_entry(entry_id: int):
     return entry
 
 
+def _seen_values(entry, version) -> dict:
+    """A version's values as this user may see them: 关联资源代码 only of entries they may see (another department
+    comparing published versions must not learn the codes of drafts)."""
+    values = services.full_values(entry, version)
+    codes = values.get("related_codes") or []
+    visible = [c for c in codes if (other := services.get_entry_by_code(c)) is not None
+               and policy.can_see_any(current_user, other)]
+    return {**values, "related_codes": visible} if visible != codes else values
+
+
+def _refuse_retired(entry, doing: str = "修改") -> None:
+    """A retired entry has nothing left to edit or retire: say so (a save is refused the same way), rather than
+    showing a form that cannot be saved or, for one never published, a 404."""
+    if entry.status == EntryStatus.retired:
+        raise Conflict(f"该信息资源已停用，不能{doing}", "the entry is retired")
+
+
 @bp.get("/")
 @login_required
 def dashboard():
     if not policy.may_work_on_catalogs(current_user):
         raise PermissionDenied("本部门目录供目录编目员、审核员和平台管理员使用", "for editors, reviewers and admins")
     department = current_user.department
-    if policy.compile_scope(current_user) == "all" and request.args.get("department", "").isdigit():
-        department = db.session.get(Department, int(request.args["department"][:12])) or department
+    chosen = parse_id(request.args.get("department"))  # ids beyond the column's range are no department
+    if policy.compile_scope(current_user) == "all" and chosen:
+        department = db.session.get(Department, chosen) or department
     return render_template("catalog/dashboard.html", department=department,
                            overview=queries.department_overview(department.id),
                            can_compile=policy.can_create(current_user, department.id))
@@ -72,7 +93,7 @@ def new():
     return redirect(url_for(".show", entry_id=entry.id))
 
 
-@bp.get("/entries/<int:entry_id>")
+@bp.get("/entries/<id:entry_id>")
 @login_required
 def show(entry_id: int):
     entry = _visible_entry(entry_id)
@@ -85,14 +106,15 @@ def show(entry_id: int):
                            actions=policy.actions(current_user, entry))
 
 
-@bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+@bp.route("/entries/<id:entry_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(entry_id: int):
     entry = services.get_entry_or_404(entry_id)
+    if not policy.can_see_any(current_user, entry):
+        abort(404)  # another department's unpublished entry: the same page as a missing id, not a 403 naming it
     policy.require_edit(current_user, entry)
+    _refuse_retired(entry)
     base = entry.base_version
-    if base is None:  # retired and never published: nothing to edit
-        abort(404)
     if request.method == "GET":
         state = state_from_values(services.full_values(entry, base))
         return _render_form(state, entry, base=base.base_token)
@@ -101,8 +123,9 @@ def edit(entry_id: int):
     if state.action != "save":
         return _render_form(state, entry, base=posted_base)
     try:
+        change_note = (form_text("change_note", "修改说明", multiline=False) or "").strip()[:1000] or None
         services.update_draft(entry, state.values, user=current_user, base=services.BaseRef.parse(posted_base),
-                              change_note=(request.form.get("change_note") or "").strip()[:1000] or None)
+                              change_note=change_note)
     except services.EditConflict as conflict:
         return _conflict_page(entry_id, state, conflict)
     except InvalidInput as error:
@@ -116,6 +139,7 @@ def _conflict_page(entry_id: int, state: FormState, conflict):
     """409: what this editor typed (still in the form) beside the version as it is now; saving again wins."""
     db.session.rollback()
     entry = services.get_entry_or_404(entry_id)
+    _refuse_retired(entry)  # retired meanwhile: nothing to compare with
     current = entry.base_version
     mine = {**state.values, "category_code": entry.category_code, "provider": entry.department_id}
     changes = diff_values(mine, services.full_values(entry, current), department_name=_department_name)
@@ -123,24 +147,25 @@ def _conflict_page(entry_id: int, state: FormState, conflict):
                         conflict={"message": conflict.message, "changes": changes, "current": current})
 
 
-@bp.route("/entries/<int:entry_id>/retire", methods=["GET", "POST"])
+@bp.route("/entries/<id:entry_id>/retire", methods=["GET", "POST"])
 @login_required
 def retire(entry_id: int):
     entry = _visible_entry(entry_id)
+    _refuse_retired(entry, "再次停用")
     if not policy.actions(current_user, entry).retire:
         raise PermissionDenied(f"您无权停用“{entry.department.name}”的信息资源", "you may not retire this entry")
     if request.method == "GET":
         return render_template("catalog/retire.html", entry=entry, problems=[], reason="")
     reason = request.form.get("reason", "")
     try:
-        services.retire([entry], user=current_user, reason=reason)
+        services.retire([entry], user=current_user, reason=form_text("reason", "停用原因") or "")
     except InvalidInput as error:
         return render_template("catalog/retire.html", entry=entry, problems=error.problems, reason=reason), 422
     flash(f"已停用：{entry.current.name if entry.current else ''}（{entry.resource_code}）")
     return redirect(url_for(".show", entry_id=entry.id))
 
 
-@bp.get("/entries/<int:entry_id>/history")
+@bp.get("/entries/<id:entry_id>/history")
 @login_required
 def history(entry_id: int):
     entry = services.get_entry_or_404(entry_id)
@@ -151,7 +176,7 @@ def history(entry_id: int):
                            show_reviews=policy.can_see_working(current_user, entry))
 
 
-@bp.get("/entries/<int:entry_id>/compare")
+@bp.get("/entries/<id:entry_id>/compare")
 @login_required
 def compare(entry_id: int):
     entry = services.get_entry_or_404(entry_id)
@@ -163,6 +188,5 @@ def compare(entry_id: int):
     except (KeyError, ValueError):
         raise InvalidInput.single("a", "比较版本", "请选择两个要比较的版本（参数 a、b 须为该资源已有的版本号）",
                                   "choose two existing version numbers a and b") from None
-    changes = diff_values(services.full_values(entry, a), services.full_values(entry, b),
-                          department_name=_department_name)
+    changes = diff_values(_seen_values(entry, a), _seen_values(entry, b), department_name=_department_name)
     return render_template("catalog/compare.html", entry=entry, a=a, b=b, changes=changes)

@@ -23,7 +23,7 @@ from search.fields import facet_keys, hierarchical_keys
 from search.query import SORTS, SearchQuery, SearchResult
 
 MAX_PAGE = 500
-CODE = re.compile(r"^\d{1,32}$")
+CODE = re.compile(r"^[0-9]{1,32}$")  # ASCII digits: \d would take full-width and other scripts' digits
 
 # The catalogs of SPEC §3 as pre-filtered views: key → (title, fixed filters, public)
 CATALOGS = {
@@ -140,12 +140,13 @@ def run(plain: dict, filters: dict[str, list[str]], *, public_only: bool, fixed:
 
 
 def matching_ids(plain: dict, filters: dict[str, list[str]], *, public_only: bool, fixed: dict | None = None,
-                 page_size: int = 2000) -> list[int]:
-    """Every entry id a search matches, in its order (for exports), up to EXPORT_MAX_ENTRIES.
+                 page_size: int = 2000, limit: int | None = None) -> list[int]:
+    """Every entry id a search matches, in its order (for exports), up to `limit` (EXPORT_MAX_ENTRIES).
 
     Fetched a page at a time, so a 100,000-entry export never holds 100,000 result documents at once.
     """
-    limit = current_app.config["EXPORT_MAX_ENTRIES"]
+    limit = limit or current_app.config["EXPORT_MAX_ENTRIES"]
+    page_size = min(page_size, limit)
     ids: list[int] = []
     page = 1
     while len(ids) < limit:

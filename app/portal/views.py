@@ -124,30 +124,41 @@ def entries():
     return redirect(url_for(".search", **{k: v for k, v in translated.items() if v}), 301)
 
 
-@bp.get("/entries/<int:entry_id>")
+@bp.get("/entries/<id:entry_id>")
 def entry(entry_id: int):
     entry = catalog.get_entry_or_404(entry_id)
     if not policy.can_see_published(current_user, entry):
-        abort(404)  # the public never learns that a non-open entry exists
+        abort(404)  # the public never learns that a non-open entry exists: the same page as a missing id
     version = entry.published_version
     history = []
     if policy.is_government(current_user):
         history = policy.visible_versions(current_user, entry, db.session.scalars(
             select(EntryVersion).where(EntryVersion.entry_id == entry.id).order_by(EntryVersion.number.desc())).all())
-    return render_template("portal/entry.html", entry=entry, version=version,
-                           values=catalog.full_values(entry, version), category_path=path_of(entry.category_code),
-                           history=history, related=_related(entry, version))
+    linked = _related_entries(entry, version)
+    values = {**catalog.full_values(entry, version), "related_codes": [other.resource_code for other in linked]}
+    links = {"related_codes": [{"url": url_for(".entry", entry_id=other.id), "name": other.published_version.name,
+                                "code": other.resource_code} for other in linked]}
+    return render_template("portal/entry.html", entry=entry, version=version, values=values, links=links,
+                           category_path=path_of(entry.category_code), history=history,
+                           related=_related(entry, version, linked))
 
 
-def _related(entry: Entry, version: EntryVersion, limit: int = 6) -> list[dict]:
+def _related_entries(entry: Entry, version: EntryVersion) -> list[Entry]:
+    """The entries named in 关联资源代码 that this visitor may see, in the order given: a code of an entry they
+    may not see is not shown at all, so the page does not tell the public that it exists."""
+    codes = [c for c in version.data.get("related_codes") or [] if c != entry.resource_code]
+    if not codes:
+        return []
+    found = {other.resource_code: other for other in db.session.scalars(
+        select(Entry).where(Entry.resource_code.in_(codes)))}
+    return [found[c] for c in dict.fromkeys(codes)
+            if c in found and policy.can_see_published(current_user, found[c])]
+
+
+def _related(entry: Entry, version: EntryVersion, linked: list[Entry], limit: int = 6) -> list[dict]:
     """Entries named in 关联资源代码 first, then the closest by name and data items (from the index)."""
-    out: list[dict] = []
-    codes = version.data.get("related_codes") or []
-    if codes:
-        for other in db.session.scalars(select(Entry).where(Entry.resource_code.in_(codes))):
-            if other.id != entry.id and policy.can_see_published(current_user, other):
-                out.append({"id": other.id, "name": other.published_version.name, "resource_code": other.resource_code,
-                            "department": other.department.name, "explicit": True})
+    out: list[dict] = [{"id": other.id, "name": other.published_version.name, "resource_code": other.resource_code,
+                        "department": other.department.name, "explicit": True} for other in linked]
     result = indexing.backend().search(SearchQuery(
         text=version.name, any_term=True, per_page=limit, public_only=_public(),
         exclude_ids=tuple([entry.id] + [o["id"] for o in out])))

@@ -1,7 +1,7 @@
 """Review pages: the queue, one review with its diff, decisions; and the editor's submit / withdraw."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
@@ -9,6 +9,7 @@ from app import catalog
 from app.catalog import diff_values, path_of
 from app.core.args import load_args
 from app.core.errors import InvalidInput, PermissionDenied
+from app.core.http import MAX_ID, form_text, parse_id
 from app.extensions import db
 from app.org import Department
 from catalog_schema import get_schema
@@ -23,7 +24,8 @@ class QueueArgs(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    department = fields.Integer(load_default=None, metadata={"label": "部门"})
+    department = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
+                                metadata={"label": "部门"})
     sharing_type = fields.String(load_default=None, validate=validate.OneOf(
         [t.code for t in get_schema().vocabulary("sharing_type").terms]), metadata={"label": "共享类型"})
     waiting = fields.Integer(load_default=None, validate=validate.Range(min=1, max=3650),
@@ -69,13 +71,26 @@ def queue():
                            overdue={r.id for r in reviews if services.is_overdue(r)})
 
 
-@bp.get("/<int:review_id>")
-@login_required
-def show(review_id: int):
+def _visible_review(review_id: int) -> Review:
+    """A review this user may see; anyone else gets the same 404 as a missing id (not a 403 saying it exists)."""
     review = services.get_review_or_404(review_id)
     if not policy.can_see(current_user, review):
-        raise PermissionDenied("您无权查看此审核", "you may not see this review")
-    return _render_review(review)
+        abort(404)
+    return review
+
+
+def _visible_entry(entry_id: int):
+    """An entry whose working version this user may submit or withdraw; else the same 404 as a missing id."""
+    entry = catalog.get_entry_or_404(entry_id)
+    if not catalog.policy.can_see_working(current_user, entry):
+        abort(404)
+    return entry
+
+
+@bp.get("/<id:review_id>")
+@login_required
+def show(review_id: int):
+    return _render_review(_visible_review(review_id))
 
 
 def _render_review(review: Review, problems=(), comment: str = "", status: int = 200):
@@ -91,13 +106,13 @@ def _render_review(review: Review, problems=(), comment: str = "", status: int =
                            problems=list(problems), comment=comment), status
 
 
-@bp.post("/<int:review_id>/approve")
+@bp.post("/<id:review_id>/approve")
 @login_required
 def approve(review_id: int):
-    review = services.get_review_or_404(review_id)
+    review = _visible_review(review_id)
     try:
         services.approve(review, user=current_user, confirm=bool(request.form.get("confirm")),
-                         comment=request.form.get("comment"))
+                         comment=form_text("comment", "审核意见"))
     except InvalidInput as error:
         return _show_with_problems(review, error)
     flash(f"已通过：{review.version.name}（{review.entry.resource_code}）"
@@ -105,12 +120,12 @@ def approve(review_id: int):
     return redirect(url_for(".queue"))
 
 
-@bp.post("/<int:review_id>/return")
+@bp.post("/<id:review_id>/return")
 @login_required
 def return_(review_id: int):
-    review = services.get_review_or_404(review_id)
+    review = _visible_review(review_id)
     try:
-        services.return_(review, user=current_user, comment=request.form.get("comment", ""))
+        services.return_(review, user=current_user, comment=form_text("comment", "退回意见") or "")
     except InvalidInput as error:
         return _show_with_problems(review, error)
     flash(f"已退回：{review.version.name}（{review.entry.resource_code}）")
@@ -125,28 +140,30 @@ def _show_with_problems(review: Review, error: InvalidInput):
 @bp.post("/bulk")
 @login_required
 def bulk():
-    ids = [int(v) for v in request.form.getlist("review") if v.isdigit() and len(v) < 10][:500]
+    ids = [i for i in map(parse_id, request.form.getlist("review")[:500]) if i is not None]
     if not ids:
         raise InvalidInput.single("review", "审核条目", "请至少勾选一条待审核资源", "select at least one review")
     approved, skipped = services.bulk_approve(ids, user=current_user)
+    # a review this user may not see is left out as a missing id would be: never named, never counted
+    skipped = [(r, why) for r, why in skipped if policy.can_see(current_user, r)]
     flash(f"批量通过 {len(approved)} 条" + (f"；{len(skipped)} 条未处理：" + "；".join(
         f"{r.version.name}（{r.entry.resource_code}，{why}）" for r, why in skipped) if skipped else ""))
     return redirect(url_for(".queue"))
 
 
-@bp.post("/entries/<int:entry_id>/submit")
+@bp.post("/entries/<id:entry_id>/submit")
 @login_required
 def submit(entry_id: int):
-    entry = catalog.get_entry_or_404(entry_id)
-    catalog.submit([entry], user=current_user, note=request.form.get("note"))
+    entry = _visible_entry(entry_id)
+    catalog.submit([entry], user=current_user, note=form_text("note", "提交说明", multiline=False))
     flash("已提交部门审核")
     return redirect(url_for("catalog.show", entry_id=entry.id))
 
 
-@bp.post("/entries/<int:entry_id>/withdraw")
+@bp.post("/entries/<id:entry_id>/withdraw")
 @login_required
 def withdraw(entry_id: int):
-    entry = catalog.get_entry_or_404(entry_id)
+    entry = _visible_entry(entry_id)
     catalog.withdraw([entry], user=current_user)
     flash("已撤回，可继续修改")
     return redirect(url_for("catalog.show", entry_id=entry.id))

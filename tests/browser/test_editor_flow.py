@@ -188,7 +188,7 @@ def test_new_entry_is_registered_reviewed_twice_and_published(make_user, make_en
     expect(anonymous.locator("main")).not_to_contain_text(NAME)
     response = anonymous.goto(f"/entries/{entry_id}")
     assert response.status == 404
-    expect(anonymous.get_by_role("heading", level=1)).to_have_text("页面不存在")
+    expect(anonymous.get_by_role("heading", level=1)).to_have_text("未找到该信息资源或页面")
     expect(anonymous.locator("main")).not_to_contain_text(NAME)
 
 
