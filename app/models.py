@@ -1,5 +1,5 @@
 """Imports every model module, so the metadata (and Alembic) sees every table."""
-from app.accounts import LoginFailure, User, UserRole  # noqa: F401
+from app.accounts import LoginFailure, RateLimitCounter, User, UserRole, UserSession  # noqa: F401
 from app.audit import AuditEntry  # noqa: F401
 from app.catalog import Category, CodeSequence, Entry, EntryVersion  # noqa: F401
 from app.imports import ImportJob  # noqa: F401

@@ -44,7 +44,7 @@ def test_create_user_with_two_roles(app):
 def test_create_user_with_short_password_is_refused(app):
     result = run(app, "create-user", "lisi", "--name", "李四", "--role", "seeker", "--department", "001",
                  "--password", "short")
-    assert result.exit_code == 1 and "「密码」至少 8 位" in result.output
+    assert result.exit_code == 1 and "「密码」至少 10 位" in result.output
     assert db.session.scalar(select(User).where(User.username == "lisi")) is None
 
 

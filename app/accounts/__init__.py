@@ -1,9 +1,13 @@
-"""Accounts (用户与角色): users, their set of roles, sign-in. What other modules may use."""
+"""Accounts (用户与角色): users, their set of roles, sign-in, sessions, sign-in protection. What other modules may use."""
 from .models import ROLE_LABELS, Role, User, UserRole
 from .protection import init_app as init_protection
-from .services import authenticate, create_user
+from .ratelimits import RateLimitCounter
+from .services import (authenticate, create_user, end_sessions, get_user_or_404, recent_failing_addresses,
+                       require_password_change, set_active, unlock, users_overview)
+from .sessions import UserSession
 from .throttle import LoginFailure
 from .views import bp
 
-__all__ = ["ROLE_LABELS", "LoginFailure", "Role", "User", "UserRole", "authenticate", "bp", "create_user",
-           "init_protection"]
+__all__ = ["ROLE_LABELS", "LoginFailure", "RateLimitCounter", "Role", "User", "UserRole", "UserSession",
+           "authenticate", "bp", "create_user", "end_sessions", "get_user_or_404", "init_protection",
+           "recent_failing_addresses", "require_password_change", "set_active", "unlock", "users_overview"]

@@ -5,7 +5,7 @@ import enum
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -56,6 +56,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # set by an admin: after signing in, the user can do nothing but choose a new password
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at = mapped_column(db.DateTime, default=utcnow)
 
     department = relationship("Department")

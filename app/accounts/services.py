@@ -1,20 +1,26 @@
-"""Account services: creating users and checking credentials."""
+"""Account services: creating users, signing in, passwords, sessions, and what admins do to accounts."""
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
+import secrets
 
+from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import audit
-from app.core.errors import InvalidInput
+from app.core.errors import InvalidInput, NotFound, PermissionDenied
 from app.extensions import db
 from app.org import Department
 from catalog_schema import Problem
 
+from . import passwords, ratelimits, sessions, throttle
 from .models import ROLE_LABELS, User, UserRole
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
-MIN_PASSWORD = 8
 
 
 def create_user(*, username: str, display_name: str, roles: list[str] | tuple[str, ...] | str, department_code: str,
@@ -33,8 +39,7 @@ def create_user(*, username: str, display_name: str, roles: list[str] | tuple[st
     department = db.session.scalar(select(Department).where(Department.code == department_code))
     if department is None:
         problems.append(Problem("department", "所属部门", f"「所属部门」代码“{department_code}”不存在", "unknown department"))
-    if len(password or "") < MIN_PASSWORD:
-        problems.append(Problem("password", "密码", f"「密码」至少 {MIN_PASSWORD} 位", "password too short"))
+    problems += passwords.problems(password, username=username or "", others=(display_name or "",))
     if not display_name or len(display_name) > 100:
         problems.append(Problem("display_name", "姓名", "「姓名」不能为空且不超过 100 个字符", "display name required"))
     if problems:
@@ -50,8 +55,152 @@ def create_user(*, username: str, display_name: str, roles: list[str] | tuple[st
     return user
 
 
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """A hash made like a real user's, checked when the user name is unknown so that costs the same time."""
+    return generate_password_hash(secrets.token_hex(16), method=method)
+
+
 def authenticate(username: str, password: str) -> User | None:
-    user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
-    if user is None or not user.active or not user.check_password(password or ""):
-        return None
+    """The active user with this name and password, or None. Exactly one password hash is checked either way, so
+    the time taken does not tell whether the user exists."""
+    user = db.session.scalar(select(User).where(User.username == (username or "").strip()[:64]))
+    stored = user.password_hash if user is not None else _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])
+    matches = check_password_hash(stored, password or "")
+    return user if user is not None and matches and user.active else None
+
+
+@dataclasses.dataclass(frozen=True)
+class SignIn:
+    """What a sign-in try came to: a user and a session token, or a failure, or a wait (seconds)."""
+
+    user: User | None = None
+    token: str | None = None
+    wait: int = 0
+
+
+def sign_in(username: str, password: str) -> SignIn:
+    """Check a sign-in try from this request's client address and open a session when it is right.
+
+    The caller commits either way: a failure must be remembered although the answer is an error."""
+    username = (username or "").strip()[:64]
+    address = sessions.client_address()
+    throttle.serialize(address)
+    wait = throttle.address_wait(address)
+    if wait:
+        return SignIn(wait=wait)
+    user = authenticate(username, password)
+    if user is None:
+        throttle.record_failure(username, address)
+        return SignIn()
+    throttle.forget(username, address)
+    return SignIn(user=user, token=sessions.start(user))
+
+
+def sign_out(current: sessions.Current | None) -> None:
+    """End the session this request came with."""
+    if current is not None:
+        sessions.end([current.id], "logout")
+
+
+def change_password(user: User, *, current: str, new: str, repeat: str) -> str:
+    """A signed-in user chooses a new password: every session of theirs ends and this browser gets a new one
+    (returns its token). Clears an admin's demand for a change."""
+    problems = []
+    if not user.check_password(current or ""):
+        problems.append(Problem("current", "当前密码", "「当前密码」不正确", "current password is wrong"))
+    problems += passwords.problems(new, username=user.username, others=(user.display_name,), path="new",
+                                   label="新密码")
+    if new and current and new == current:
+        problems.append(Problem("new", "新密码", "「新密码」不能与当前密码相同", "new password equals the current one"))
+    if (new or "") != (repeat or ""):
+        problems.append(Problem("repeat", "确认新密码", "「确认新密码」与「新密码」不一致", "passwords do not match"))
+    if problems:
+        raise InvalidInput(problems)
+    user.set_password(new)
+    user.must_change_password = False
+    ended = sessions.end_all(user.id, "password_changed")
+    token = sessions.start(user)
+    audit.record("user.password_change", user, actor=user, department_id=user.department_id,
+                 summary=f"用户 {user.username} 修改了密码", details={"ended_sessions": ended})
+    db.session.flush()
+    return token
+
+
+def end_own_sessions(user: User, *, session_ids: list[int] | None, keep: int) -> int:
+    """A user ends their own other sessions: the ones named (`session_ids`), or all but the current one (None)."""
+    if session_ids is None:
+        return sessions.end_all(user.id, "ended_by_user", keep=keep)
+    own = [s.id for s in sessions.live_of(user.id) if s.id in set(session_ids) and s.id != keep]
+    return sessions.end(own, "ended_by_user")
+
+
+def users_overview() -> list[dict]:
+    """Every user with their roles, department, open sessions and recent failed sign-ins (the users page)."""
+    users = db.session.scalars(select(User).join(User.department).options(contains_eager(User.department))
+                               .order_by(Department.code, User.username)).all()
+    open_sessions, failures = sessions.live_counts(), throttle.recent_by_username()
+    return [{"user": u, "sessions": open_sessions.get(u.id, 0), "failures": failures.get(u.username, 0)}
+            for u in users]
+
+
+def recent_failing_addresses() -> list[tuple[str, int, int]]:
+    """Client addresses with recent failed sign-ins: (address, failures, seconds still to wait)."""
+    return throttle.recent_addresses()
+
+
+def unlock(*, user: User | None = None, address: str | None = None, actor) -> int:
+    """An admin clears an account's failed sign-ins and its strangers' budget, or an address's failures and its
+    sign-in limit. Returns how many failures were forgotten."""
+    if user is None and not address:
+        raise InvalidInput.single("address", "地址", "「地址」不能为空", "address required")
+    if user is not None:
+        forgotten = throttle.clear(username=user.username)
+        ratelimits.clear_sign_in(username=user.username)
+        audit.record("user.unlock", user, actor=actor, department_id=user.department_id,
+                     summary=f"解除用户 {user.username} 的登录限制", details={"failures": forgotten})
+    else:
+        address = address.strip()[:64]
+        forgotten = throttle.clear(address=address)
+        ratelimits.clear_sign_in(address=address)
+        audit.record("user.unlock_address", None, actor=actor, summary=f"解除地址 {address} 的登录限制",
+                     details={"address": address, "failures": forgotten})
+    db.session.flush()
+    return forgotten
+
+
+def require_password_change(user: User, *, actor) -> None:
+    """An admin demands a new password: from the next request on, the user can only choose one."""
+    user.must_change_password = True
+    audit.record("user.require_password_change", user, actor=actor, department_id=user.department_id,
+                 summary=f"要求用户 {user.username} 下次登录时修改密码")
+    db.session.flush()
+
+
+def end_sessions(user: User, *, actor) -> int:
+    """An admin signs a user out everywhere."""
+    ended = sessions.end_all(user.id, "ended_by_admin")
+    audit.record("user.end_sessions", user, actor=actor, department_id=user.department_id,
+                 summary=f"结束用户 {user.username} 的全部会话（{ended} 个）", details={"ended": ended})
+    db.session.flush()
+    return ended
+
+
+def set_active(user: User, active: bool, *, actor) -> None:
+    """An admin deactivates (every session ends) or reactivates a user; never themselves."""
+    if not active and actor is not None and user.id == actor.id:
+        raise PermissionDenied("不能停用自己的账号", "you cannot deactivate your own account")
+    user.active = active
+    ended = 0 if active else sessions.end_all(user.id, "deactivated")
+    audit.record("user.activate" if active else "user.deactivate", user, actor=actor,
+                 department_id=user.department_id,
+                 summary=f"{'启用' if active else '停用'}用户 {user.username}", details={"ended_sessions": ended})
+    db.session.flush()
+
+
+def get_user_or_404(user_id: int) -> User:
+    """The user with this id, or NotFound (404)."""
+    user = db.session.get(User, user_id) if 1 <= user_id <= 2 ** 31 - 1 else None
+    if user is None:
+        raise NotFound("用户不存在", "no such user")
     return user

@@ -1,59 +1,89 @@
-"""Sign in and out."""
+"""Sign in and out, change one's password, see and end one's sessions."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.extensions import db, login_manager
+from app.core.errors import InvalidInput
+from app.core.http import form_text
+from app.extensions import db
 
-from . import throttle
-from .models import User
-from .services import authenticate
+from . import ratelimits, services, sessions
+from .redirects import safe_next
 
 bp = Blueprint("accounts", __name__)
 
-
-@login_manager.user_loader
-def _load_user(user_id: str):
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("portal.home")
+#: the one answer to a wrong user name, a wrong password and a deactivated account alike
+WRONG = "用户名或密码错误"
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("portal.home"))
-    error, status = None, 200
-    if request.method == "POST":
-        username = (request.form.get("username") or "").strip()
-        if throttle.is_locked(username):
-            error, status = (f"登录失败次数过多，该账号已暂时锁定，请 {current_app.config['LOGIN_LOCK_MINUTES']} 分钟后再试",
-                             429)
-        else:
-            user = authenticate(username, request.form.get("password", ""))
-            if user is not None:
-                throttle.clear(username)
-                session.clear()  # a fresh session on sign-in (no fixation)
-                login_user(user)
-                db.session.commit()
-                return redirect(_safe_next(request.args.get("next")))
-            throttle.record_failure(username, request.remote_addr or "")
-            # the failure must be remembered although the response is an error
-            db.session.commit()
-            error, status = "用户名或密码错误", 401
-    return render_template("accounts/login.html", error=error,
-                           username=request.form.get("username", "")), status
+    if request.method == "GET":
+        return render_template("accounts/login.html", error=None, username="")
+    try:
+        username = form_text("username", "用户名", multiline=False) or ""
+    except InvalidInput as error:  # a control character (NUL …) in the user name: no account has one
+        return render_template("accounts/login.html", error=error.problems[0].message, username=""), 422
+    result = services.sign_in(username, request.form.get("password", ""))
+    if result.wait:
+        db.session.rollback()
+        error = f"该网络地址登录失败次数过多，请 {ratelimits.wait_text(result.wait)}后再试"
+        return (render_template("accounts/login.html", error=error, username=username), 429,
+                {"Retry-After": str(result.wait)})
+    if result.user is None:
+        db.session.commit()  # the failure must be remembered although the answer is an error
+        return render_template("accounts/login.html", error=WRONG, username=username), 401
+    target = request.args.get("next")
+    session.clear()  # a fresh cookie session with a new session token (no fixation)
+    login_user(result.user)
+    sessions.remember(result.token)
+    if result.user.must_change_password:
+        flash("管理员要求您修改密码后才能继续使用")
+        return redirect(url_for(".change_password"))
+    return redirect(safe_next(target, url_for("portal.home")))
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    services.sign_out(sessions.current())
     logout_user()
+    sessions.forget_cookie()
     flash("已退出登录")
     return redirect(url_for("portal.home"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    if request.method == "POST":
+        try:
+            token = services.change_password(current_user, current=request.form.get("current", ""),
+                                             new=request.form.get("new", ""), repeat=request.form.get("repeat", ""))
+        except InvalidInput as error:
+            return render_template("accounts/password.html", error=error, errors=error.by_field()), 422
+        sessions.remember(token)
+        flash("密码已修改；其他浏览器和设备上的登录已全部结束")
+        return redirect(url_for("portal.home"))
+    return render_template("accounts/password.html", error=None, errors={})
+
+
+@bp.get("/account/sessions")
+@login_required
+def my_sessions():
+    return render_template("accounts/sessions.html", live=sessions.live_of(current_user.id),
+                           current_id=sessions.current().id)
+
+
+@bp.post("/account/sessions/end")
+@login_required
+def end_sessions():
+    """End one other session (`session_id`) or all the others (`others`)."""
+    chosen = None if request.form.get("others") else [
+        int(v) for v in request.form.getlist("session_id") if v.isascii() and v.isdigit() and len(v) <= 10]
+    ended = services.end_own_sessions(current_user, session_ids=chosen, keep=sessions.current().id)
+    flash(f"已结束 {ended} 个会话" if ended else "没有结束任何会话")
+    return redirect(url_for(".my_sessions"))

@@ -7,3 +7,8 @@ READERS = frozenset({"admin", "authority_reviewer"})
 def can_read_workflows(user) -> bool:
     """流程说明: admins, and the authority's reviewers who apply the rules."""
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.role_keys & READERS)
+
+
+def can_manage_users(user) -> bool:
+    """用户管理 (unlock sign-in, demand a new password, end sessions, deactivate): admins only."""
+    return bool(user is not None and getattr(user, "is_authenticated", False) and "admin" in user.role_keys)
