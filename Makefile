@@ -14,7 +14,7 @@ run: install
 	$(FLASK) catalog demo
 	@echo "门户: http://127.0.0.1:$(PORT)/"
 	@$(FLASK) catalog worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+	  $(BIN)/gunicorn --workers 2 --worker-class gthread --threads 8 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 install: $(VENV)/.installed
 

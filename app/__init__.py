@@ -29,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
     app.config["SECRET_KEY"] = settings["SECRET_KEY"] or _instance_secret(instance_path)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=settings["SESSION_COOKIE_SECURE"],
                       REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SAMESITE="Lax",
                       REMEMBER_COOKIE_SECURE=settings["SESSION_COOKIE_SECURE"])
 
@@ -111,6 +112,7 @@ def _register_request_hooks(app: Flask) -> None:
         db.session.rollback()
         if not is_lock_timeout(error):
             raise error
+        write_intent.set(False)  # the page below only reads (who is signed in): no waiting for the lock again
         busy = DomainError("系统繁忙，请稍后重试", "the system is busy, please try again shortly")
         headers = {"Retry-After": str(app.config["BUSY_RETRY_AFTER_SECONDS"])}
         if request.path.startswith("/api/") or request.path.endswith(".json"):
@@ -119,7 +121,7 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.errorhandler(404)
     def _not_found(_error):
-        return render_template("error.html", error=DomainError("页面不存在", "not found")), 404
+        return render_template("error.html", error=DomainError("未找到该信息资源或页面", "not found")), 404
 
     @app.errorhandler(CSRFError)
     def _csrf(_error):

@@ -242,10 +242,12 @@ def worker_command(workers):
 
     from app import outbox
     from app.imports import job_queue as queue
+    from app.imports import reap_stale_jobs
 
     app = current_app._get_current_object()
     stop = threading.Event()
-    drainer = threading.Thread(target=outbox.run_forever, args=(app, stop), name="outbox", daemon=True)
+    drainer = threading.Thread(target=outbox.run_forever, args=(app, stop, [reap_stale_jobs]), name="outbox",
+                               daemon=True)
     drainer.start()
     consumer = queue().create_consumer(workers=workers, worker_type="thread")
     click.echo(f"后台任务处理进程已启动（{workers} 个线程，发件箱每 {app.config['OUTBOX_POLL_SECONDS']} 秒检查一次）。")

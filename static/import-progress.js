@@ -14,7 +14,7 @@
     const data = await response.json();
     if (!data.running) return window.location.reload();
     const percent = data.total ? Math.round((100 * data.done) / data.total) : 0;
-    bar.style.width = `${percent}%`;
+    bar.value = percent;
     bar.textContent = `${percent}%`;
     state.textContent = data.label;
     text.textContent = `${data.phase === "check" ? "校验" : "写入"} ${data.done || 0} / ${data.total || 0} 条`;

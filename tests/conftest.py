@@ -244,12 +244,12 @@ def worker(app):
     import threading
 
     from app import outbox
-    from app.imports import job_queue
+    from app.imports import job_queue, reap_stale_jobs
 
     consumer = job_queue().create_consumer(workers=1, worker_type="thread", periodic=False, check_worker_health=False)
     consumer.start()
     stop = threading.Event()
-    drainer = threading.Thread(target=outbox.run_forever, args=(app, stop), daemon=True)
+    drainer = threading.Thread(target=outbox.run_forever, args=(app, stop, [reap_stale_jobs]), daemon=True)
     drainer.start()
     yield
     stop.set()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app import catalog, review  # noqa: F401  (their workflows are declared, and registered, on import)
+from app import catalog, imports, review  # noqa: F401  (their workflows are declared, and registered, on import)
 from app.workflow import REGISTRY, Edge, Node, Workflow, render_mermaid, render_svg
 
 # the order the page and the docs show them in; workflows declared later are appended
-ORDER = ("entry", "entry_version", "review")
+ORDER = ("entry", "entry_version", "review", "import_job")
 
 
 def workflows() -> list[Workflow]:

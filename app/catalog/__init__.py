@@ -8,7 +8,8 @@ from .models import (EDITABLE_STATES, REVIEW_STATES, WORKING_STATES, Category, C
                      EntryVersion, VersionState)
 from .services import (BaseRef, DraftEdit, EditConflict, RegistryLookups, approve, check_create, check_update,
                        create_entries, create_entry, entries_by_id, full_values, get_entry_by_code, get_entry_or_404,
-                       is_unchanged, publish_directly, retire, return_, save_drafts, submit, update_draft, withdraw)
+                       is_unchanged, publish_directly, retire, return_, save_drafts, submit, update_draft,
+                       visible_codes, withdraw)
 from .views import bp
 from .workflows import APPROVE, CONFIRM_TYPES, ENTRY, RETURN, VERSION, needs_confirmation
 
@@ -19,5 +20,5 @@ __all__ = [
     "create_entries", "create_entry", "diff_values", "entries_by_id", "full_values", "get_entry_by_code",
     "get_entry_or_404", "is_unchanged", "load_classification", "needs_confirmation", "path_of", "policy",
     "publish_directly", "queries", "retire", "return_", "save_drafts", "state_from_values", "submit",
-    "update_draft", "withdraw",
+    "update_draft", "visible_codes", "withdraw",
 ]

@@ -78,9 +78,11 @@ class DraftEdit:
 
 
 class RegistryLookups:
-    """What schema validation needs to know about the registry (existing categories and resource codes)."""
+    """What schema validation needs to know about the registry (existing categories and resource codes), as seen
+    by `user`: a code of an entry they may not see (another department's draft) is as missing as an unknown one."""
 
-    def __init__(self):
+    def __init__(self, user=None):
+        self.user = user
         self._categories: set[str] | None = None
 
     def category_exists(self, code: str) -> bool:
@@ -91,8 +93,21 @@ class RegistryLookups:
     def missing_resource_codes(self, codes: list[str]) -> list[str]:
         if not codes:
             return []
-        found = set(db.session.scalars(select(Entry.resource_code).where(Entry.resource_code.in_(codes))))
+        if self.user is None:  # the system itself (the demo generator) sees everything
+            found = set(db.session.scalars(select(Entry.resource_code).where(Entry.resource_code.in_(codes))))
+        else:
+            found = visible_codes(codes, self.user)
         return [c for c in codes if c not in found]
+
+
+def visible_codes(codes, user) -> set[str]:
+    """The resource codes among `codes` whose entry `user` may see (the one visibility rule, policy.py)."""
+    codes = list(dict.fromkeys(codes))
+    if not codes:
+        return set()
+    entries = db.session.scalars(select(Entry).where(Entry.resource_code.in_(codes))
+                                 .options(joinedload(Entry.published_version))).unique()
+    return {entry.resource_code for entry in entries if policy.can_see_any(user, entry)}
 
 
 # ---- reading ---------------------------------------------------------------------------------------------
@@ -100,7 +115,7 @@ class RegistryLookups:
 def get_entry_or_404(entry_id: int) -> Entry:
     entry = db.session.get(Entry, entry_id) if 0 < entry_id < 2 ** 31 else None
     if entry is None:
-        raise NotFound("未找到该信息资源", "entry not found")
+        raise NotFound("未找到该信息资源或页面", "not found")  # the same words as every 404 (app.core.http)
     return entry
 
 
@@ -163,7 +178,7 @@ def check_create(values: Mapping, *, user, lookups: RegistryLookups | None = Non
     if department is not None:
         policy.require_create(user, department)
     clean, problems = validate_entry({**values, "provider": department.id if department else None},
-                                     lookups=lookups or RegistryLookups())
+                                     lookups=lookups or RegistryLookups(user))
     if department is not None:
         problems += _category_problems(clean.get("category_code"), department)
     if problems:
@@ -191,7 +206,7 @@ def check_update(entry: Entry, values: Mapping, *, user, lookups: RegistryLookup
             problems.append(_problem(key, f"「{get_schema().label(key)}」首次登记后不可更改；如需调整，请停用本资源后重新登记",
                                      f"{key} cannot change after the entry is created"))
         values[key] = current
-    clean, more = validate_entry(values, lookups=lookups or RegistryLookups())
+    clean, more = validate_entry(values, lookups=lookups or RegistryLookups(user))
     problems += more
     if problems:
         raise InvalidInput(problems)
@@ -281,7 +296,7 @@ def save_drafts(edits: Sequence[DraftEdit], *, user, change_note: str | None = N
     Each edit must be based on the entry's current version (`DraftEdit.base`): otherwise EditConflict, and
     nothing is written. An edit equal to what is already there writes nothing and gives None.
     """
-    lookups = lookups or RegistryLookups()
+    lookups = lookups or RegistryLookups(user)
     results: list[EntryVersion | None] = []
     for edit in edits:
         entry = edit.entry

@@ -8,7 +8,7 @@ transition that exists. `app/review` keeps the record of each review step by fol
 from __future__ import annotations
 
 from app.workflow import Grant, Guard, Relation, State, Transition, Workflow
-from catalog_schema import Problem
+from catalog_schema import Problem, control_character, control_character_message
 
 from .models import ENTRY_STATUS_LABELS, VERSION_STATE_LABELS, Entry, EntryStatus, EntryVersion, VersionState
 
@@ -35,6 +35,10 @@ def _text(context: dict, key: str, label: str, limit: int, why: str) -> list[Pro
         return [Problem(key, label, f"「{label}」为必填项：{why}", f"{key} is required")]
     if len(value) > limit:
         return [Problem(key, label, f"「{label}」不能超过 {limit} 个字符", f"{key} is longer than {limit}")]
+    character = control_character(value, multiline=True)
+    if character:  # whatever the edge (form, import, command): never stored
+        return [Problem(key, label, control_character_message(label, character),
+                        f"{key} contains an invisible control character")]
     return []
 
 

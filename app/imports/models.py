@@ -10,24 +10,32 @@ from app.extensions import db
 
 
 class JobState(str, enum.Enum):
-    """queued → checking → checked (clean or with problems) → committing → done; or failed / cancelled."""
+    """The `import_job` workflow's states (app/imports/workflows.py)."""
 
     queued = "queued"
     checking = "checking"
     checked = "checked"
+    commit_queued = "commit_queued"
     committing = "committing"
     done = "done"
     failed = "failed"
     cancelled = "cancelled"
+    discarded = "discarded"
 
     @property
     def label(self) -> str:
-        return {"queued": "排队中", "checking": "校验中", "checked": "校验完成", "committing": "导入中",
-                "done": "已导入", "failed": "失败", "cancelled": "已取消"}[self.value]
+        return JOB_STATE_LABELS[self.value]
 
     @property
     def running(self) -> bool:
-        return self in (JobState.queued, JobState.checking, JobState.committing)
+        return self.value in RUNNING_STATES
+
+
+JOB_STATE_LABELS = {"queued": "排队中", "checking": "校验中", "checked": "校验完成", "commit_queued": "等待导入",
+                    "committing": "导入中", "done": "已导入", "failed": "失败", "cancelled": "已取消",
+                    "discarded": "已放弃"}
+RUNNING_STATES = ("queued", "checking", "commit_queued", "committing")
+WORKING_STATES = ("checking", "committing")  # a worker holds the job: it must keep its heartbeat
 
 
 class ImportJob(db.Model):
@@ -43,7 +51,7 @@ class ImportJob(db.Model):
     publish_reason: Mapped[str | None] = mapped_column(Text)
     report = mapped_column(JSONType, default=dict, nullable=False)
     error: Mapped[str | None] = mapped_column(Text)
-    # set while a worker runs the job: a task delivered twice finds it taken and does nothing
+    # which worker run holds the job (set when a worker takes it, cleared when it lets go)
     worker_token: Mapped[str | None] = mapped_column(String(32))
     created_at = mapped_column(db.DateTime, default=utcnow, index=True)
     finished_at = mapped_column(db.DateTime)

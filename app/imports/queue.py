@@ -8,6 +8,7 @@ and the page polling its progress must not wait for it. The tasks themselves are
 from __future__ import annotations
 
 import json
+import time
 
 from flask import Flask, current_app
 
@@ -52,3 +53,23 @@ def request_cancel(job_id: int) -> None:
 
 def cancel_requested(job_id: int) -> bool:
     return queue().storage.peek_data(f"import:{job_id}:cancel") == b"1"
+
+
+def beat(job_id: int) -> None:
+    """The worker running a job says it is alive (see `services.jobs.heartbeat`)."""
+    queue().storage.put_data(f"import:{job_id}:heartbeat", repr(time.time()).encode())
+
+
+def last_beat(job_id: int) -> float | None:
+    """When the worker running a job last said it was alive (a Unix time), if ever."""
+    raw = queue().storage.peek_data(f"import:{job_id}:heartbeat")
+    try:
+        return float(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+def forget(job_id: int) -> None:
+    """A job starts over: no progress, no cancel request, no heartbeat left from its last run."""
+    for key in ("progress", "cancel", "heartbeat"):
+        queue().storage.pop_data(f"import:{job_id}:{key}")

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from app.catalog import policy
 from app.core.errors import InvalidInput, PermissionDenied
+from app.core.http import form_text
 from catalog_schema import Problem
 
 from . import queue as jobs
@@ -47,16 +48,17 @@ def upload():
     return redirect(url_for(".show", job_id=job.id))
 
 
-@bp.get("/<int:job_id>")
+@bp.get("/<id:job_id>")
 @login_required
 def show(job_id: int):
     job = _job(job_id)
     return render_template("imports/show.html", job=job, progress=jobs.get_progress(job.id),
                            has_report=services.report_path(job) is not None,
-                           can_publish=policy.can_publish_directly(current_user))
+                           can_publish=policy.can_publish_directly(current_user),
+                           actions=services.job_actions(current_user, job), silent=services.is_silent(job))
 
 
-@bp.get("/<int:job_id>/progress.json")
+@bp.get("/<id:job_id>/progress.json")
 @login_required
 def progress(job_id: int):
     job = _job(job_id)
@@ -64,16 +66,16 @@ def progress(job_id: int):
                     **jobs.get_progress(job.id)})
 
 
-@bp.post("/<int:job_id>/commit")
+@bp.post("/<id:job_id>/commit")
 @login_required
 def commit(job_id: int):
     job = _job(job_id)
-    reason = request.form.get("publish_reason") if request.form.get("publish") else None
+    reason = form_text("publish_reason", "直接发布原因", multiline=False) if request.form.get("publish") else None
     services.queue_commit(job, user=current_user, publish_reason=reason)
     return redirect(url_for(".show", job_id=job.id))
 
 
-@bp.post("/<int:job_id>/cancel")
+@bp.post("/<id:job_id>/cancel")
 @login_required
 def cancel(job_id: int):
     services.cancel(_job(job_id), user=current_user)
@@ -81,7 +83,24 @@ def cancel(job_id: int):
     return redirect(url_for(".show", job_id=job_id))
 
 
-@bp.get("/<int:job_id>/report.xlsx")
+@bp.post("/<id:job_id>/rerun")
+@login_required
+def rerun(job_id: int):
+    services.rerun(_job(job_id), user=current_user)
+    flash("已重新开始校验")
+    return redirect(url_for(".show", job_id=job_id))
+
+
+@bp.post("/<id:job_id>/discard")
+@login_required
+def discard(job_id: int):
+    job = _job(job_id)
+    services.discard(job, user=current_user)
+    flash(f"已放弃导入“{job.filename}”，上传的文件已删除")
+    return redirect(url_for(".index"))
+
+
+@bp.get("/<id:job_id>/report.xlsx")
 @login_required
 def report(job_id: int):
     job = _job(job_id)
@@ -107,7 +126,7 @@ def export():
     ids = services.matching_export_ids(request.args, user=current_user)
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
-    services.export(path, ids)
+    services.export(path, ids, user=current_user)
     return _send_and_remove(path, "政务信息资源目录导出.xlsx")
 
 

@@ -205,17 +205,19 @@ def backoff(attempts: int) -> float:
 
 # ---- the worker's loop and the backlog -------------------------------------------------------------------
 
-def run_forever(app, stop: threading.Event) -> None:
-    """The background worker's drain loop: every OUTBOX_POLL_SECONDS until `stop` is set."""
+def run_forever(app, stop: threading.Event, also: Iterable[Callable[[], object]] = ()) -> None:
+    """The background worker's loop: drain the outbox (and do the other upkeep in `also`, e.g. failing jobs
+    whose worker died) every OUTBOX_POLL_SECONDS until `stop` is set."""
     interval = app.config["OUTBOX_POLL_SECONDS"]
     while not stop.is_set():
-        with app.app_context():
-            try:
-                drain()
-            except Exception:
-                log.exception("draining the outbox failed; retrying")
-            finally:
-                db.session.remove()
+        for work in (*also, drain):
+            with app.app_context():
+                try:
+                    work()
+                except Exception:
+                    log.exception("worker upkeep %s failed; retrying", getattr(work, "__name__", work))
+                finally:
+                    db.session.remove()
         stop.wait(interval)
 
 

@@ -49,10 +49,12 @@ class State:
 
 @dataclass(frozen=True)
 class Relation:
-    """How a user's department relates to an object: `department_of(obj)` must equal the user's department."""
+    """How a user relates to an object: `department_of(obj)` must equal the user's department — or, for a
+    relation to the person (`of_user`, e.g. the uploader of an import), the user's own id."""
 
-    label: str  # e.g. "本部门"
+    label: str  # e.g. "本部门", "上传者本人"
     department_of: Callable[[object], int | None]
+    of_user: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,20 +168,28 @@ class Workflow:
         """Who may fire it, as a person reads it: "本部门的目录编目员、平台管理员"."""
         if transition.internal:
             return f"系统（{transition.fired_by}）"
-        return "、".join((f"{self.relations[g.relation].label}的" if g.relation else "") + ROLE_LABELS[g.role]
-                        for g in transition.grants)
+        def one(g: Grant) -> str:
+            if g.relation is None:
+                return ROLE_LABELS[g.role]
+            relation = self.relations[g.relation]
+            # 本部门的目录编目员; 目录编目员（上传者本人）
+            return f"{ROLE_LABELS[g.role]}（{relation.label}）" if relation.of_user else f"{relation.label}的{ROLE_LABELS[g.role]}"
+        return "、".join(one(g) for g in transition.grants)
 
     # ---- permission -----------------------------------------------------------------------------------
 
     def granted(self, transition: Transition, actor, related: dict[str, int | None]) -> bool:
-        """Whether one of the transition's grants matches the actor (its roles and its department)."""
+        """Whether one of the transition's grants matches the actor (its roles, its department or itself)."""
         roles = _roles(actor)
         if not roles:
             return False
-        department = getattr(actor, "department_id", None)
         for g in transition.grants:
-            if g.role in roles and (g.relation is None or (department is not None
-                                                           and related.get(g.relation) == department)):
+            if g.role not in roles:
+                continue
+            if g.relation is None:
+                return True
+            own = getattr(actor, "id" if self.relations[g.relation].of_user else "department_id", None)
+            if own is not None and related.get(g.relation) == own:
                 return True
         return False
 

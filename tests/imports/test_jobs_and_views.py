@@ -11,6 +11,7 @@ from app.catalog.models import Entry, EntryVersion
 from app.extensions import db
 from app.imports import queue as jobs
 from app.imports.models import ImportJob, JobState
+from app.workflow import firing
 from tests.catalog.test_views import token
 from tests.imports.test_import_services import column_of, edited_export, export, row_of
 from tests.portal.test_portal import login
@@ -82,12 +83,13 @@ def test_a_job_survives_a_reload_and_keeps_its_result(editor_client, worker, tmp
 def test_a_cancelled_job_writes_nothing(app, published, tmp_path, monkeypatch):
     from app.imports import services
     editor, entries = published
-    job = ImportJob(user_id=editor.id, filename="x.xlsx", stored_as="x.xlsx", state=JobState.queued, report={})
+    with firing():  # a job as the upload leaves it (without starting its task)
+        job = ImportJob(user_id=editor.id, filename="x.xlsx", stored_as="x.xlsx", state=JobState.queued, report={})
     db.session.add(job)
     db.session.commit()
     export(tmp_path, entries).rename(services.uploads_dir() / "x.xlsx")
     jobs.request_cancel(job.id)
-    monkeypatch.setattr(services, "PROGRESS_EVERY", 1)  # look for the cancel request at every row
+    monkeypatch.setattr(services.checking, "PROGRESS_EVERY", 1)  # look for the cancel request at every row
     services.run_check(job.id)
     db.session.expire_all()
     assert db.session.get(ImportJob, job.id).state == JobState.cancelled
@@ -162,13 +164,14 @@ def test_cancelling_an_import_rolls_it_back_whole(app, published, tmp_path, monk
     editor, entries = published
     path = edited_export(tmp_path, entries, {(e.resource_code, "信息资源摘要"): "取消前的修改。" for e in entries})
     path.rename(services.uploads_dir() / "y.xlsx")
-    job = ImportJob(user_id=editor.id, filename="y.xlsx", stored_as="y.xlsx", state=JobState.committing,
-                    report={"new": 0, "changed": 5})
+    with firing():  # a job as its confirmation leaves it
+        job = ImportJob(user_id=editor.id, filename="y.xlsx", stored_as="y.xlsx", state=JobState.commit_queued,
+                        report={"new": 0, "changed": 5})
     db.session.add(job)
     db.session.commit()
     versions = db.session.scalar(select(func.count(EntryVersion.id)))
     jobs.request_cancel(job.id)
-    monkeypatch.setattr(services, "PROGRESS_EVERY", 1)  # look for the cancel request at every row
+    monkeypatch.setattr(services.checking, "PROGRESS_EVERY", 1)  # look for the cancel request at every row
     services.run_commit(job.id)
     db.session.expire_all()
     assert db.session.get(ImportJob, job.id).state == JobState.cancelled

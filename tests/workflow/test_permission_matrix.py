@@ -7,6 +7,7 @@ themselves against SPEC §2, written out by hand, so the matrix is not the decla
 """
 from __future__ import annotations
 
+import io
 import itertools
 
 import pytest
@@ -19,8 +20,9 @@ from app.catalog import ENTRY, VERSION, BaseRef, Entry
 from app.core.db import transaction
 from app.core.errors import PermissionDenied
 from app.extensions import db
+from app.imports import IMPORT_JOB  # noqa: F401  (its workflow is declared on import)
 from app.review import services as review
-from app.workflow import REGISTRY
+from app.workflow import REGISTRY, firing
 from tests.conftest import valid_values
 
 OWN, OTHER = "市公安局", "市民政局"
@@ -71,9 +73,42 @@ SCENARIOS = {
 USER_TRANSITIONS = [(w.key, t.key) for w in REGISTRY.values() for t in w.user_transitions()]
 
 
+def _upload(user):
+    from werkzeug.datastructures import FileStorage
+
+    from app.imports import services as imports
+    return imports.start(FileStorage(io.BytesIO(b"PK\x03\x04 a workbook"), filename="目录.xlsx"), user=user)
+
+
+def _job(state: str, uploader_id: int, report: dict | None = None):
+    from app.imports.models import ImportJob, JobState
+    with firing():
+        job = ImportJob(user_id=uploader_id, filename="目录.xlsx", stored_as="matrix.xlsx", state=JobState(state),
+                        report=report or {"entries": 1, "new": 1, "changed": 0, "problems": []})
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
+# import job transitions: (the job's state before, fire it as `user` on a job of `uploader`); the relation is to
+# the uploader in person, so "own" means the acting user uploaded it
+JOB_SCENARIOS = {
+    ("import_job", "upload"): (None, lambda job, user: _upload(user)),
+    ("import_job", "confirm"): ("checked", lambda job, user: imports_services().queue_commit(
+        job, user=user, publish_reason=None)),
+    ("import_job", "rerun"): ("failed", lambda job, user: imports_services().rerun(job, user=user)),
+    ("import_job", "discard"): ("failed", lambda job, user: imports_services().discard(job, user=user)),
+}
+
+
+def imports_services():
+    from app.imports import services
+    return services
+
+
 def test_every_user_transition_has_a_scenario():
     """A transition added to a declaration without a row here fails, so the matrix always covers all."""
-    assert sorted(USER_TRANSITIONS) == sorted(SCENARIOS)
+    assert sorted(USER_TRANSITIONS) == sorted([*SCENARIOS, *JOB_SCENARIOS])
 
 
 def _state_of(workflow_key: str, entry_id: int) -> str | None:
@@ -134,6 +169,43 @@ def test_permission_matrix(workflow_key, transition_key, make_user, make_entry, 
     assert not wrong, f"{workflow_key}.{transition_key}:\n" + "\n".join(wrong)
 
 
+@pytest.mark.parametrize("transition_key", sorted(t for _w, t in JOB_SCENARIOS))
+def test_import_job_permission_matrix(transition_key, make_user, tmp_path):
+    from app.imports import services as imports
+    from app.imports.models import ImportJob
+
+    uploader = make_user("editor", OWN)
+    users = {(roles, scope): make_user(sorted(roles), OWN if scope == "own" else OTHER)
+             for roles in ROLE_SETS for scope in ("own", "other")}
+    state, fire = JOB_SCENARIOS[("import_job", transition_key)]
+    (imports.uploads_dir() / "matrix.xlsx").write_bytes(b"PK")
+    db.session.commit()
+    wrong = []
+    for (roles, scope), user in users.items():
+        user = db.session.get(type(user), user.id)
+        job = _job(state, user.id if scope == "own" else uploader.id) if state else None
+        expected = _expected("import_job", transition_key, roles, scope)
+        last_audit = db.session.scalar(select(func.max(AuditEntry.id)))
+        try:
+            fire(job, user)
+            db.session.flush()
+            allowed = True
+            recorded = db.session.scalars(select(AuditEntry.action).where(AuditEntry.id > last_audit)).all()
+        except PermissionDenied:
+            allowed = False
+            if job is not None and db.session.get(ImportJob, job.id).state.value != state:
+                wrong.append(f"{sorted(roles)} {scope}: refused but the job moved")
+        finally:
+            db.session.rollback()
+            (imports.uploads_dir() / "matrix.xlsx").write_bytes(b"PK")  # discard deletes it
+        if allowed != expected:
+            wrong.append(f"{sorted(roles)} {scope}: {'allowed' if allowed else 'refused'}, "
+                         f"declared {'allowed' if expected else 'refused'}")
+        elif allowed and f"import_job.{transition_key}" not in recorded:
+            wrong.append(f"{sorted(roles)} {scope}: allowed but not audited")
+    assert not wrong, f"import_job.{transition_key}:\n" + "\n".join(wrong)
+
+
 # SPEC §2, by hand: action → (single roles allowed on their own department's entry, on another's)
 SPEC = {
     ("entry", "create"): ({"editor", "admin"}, {"admin"}),
@@ -148,6 +220,11 @@ SPEC = {
     ("entry_version", "approve_authority"): ({"authority_reviewer", "admin"}, {"authority_reviewer", "admin"}),
     ("entry_version", "return_authority"): ({"authority_reviewer", "admin"}, {"authority_reviewer", "admin"}),
     ("entry_version", "publish_directly"): ({"admin"}, {"admin"}),
+    # import jobs: editors and admins upload; the uploader ("own") or an admin confirms, reruns, discards
+    ("import_job", "upload"): ({"editor", "admin"}, {"editor", "admin"}),
+    ("import_job", "confirm"): ({"editor", "admin"}, {"admin"}),
+    ("import_job", "rerun"): ({"editor", "admin"}, {"admin"}),
+    ("import_job", "discard"): ({"editor", "admin"}, {"admin"}),
 }
 
 
