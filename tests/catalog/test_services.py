@@ -225,3 +225,16 @@ def test_resource_codes_are_unique_in_the_database(make_entry):
         db.session.add(Entry(resource_code=entry.resource_code, category_code="101001",
                              department_id=entry.department_id, status=EntryStatus.draft))
         db.session.flush()
+
+
+def test_related_codes_of_entries_the_editor_may_not_see_are_as_unknown_as_missing_ones(make_entry, make_user):
+    police, civil = make_user("editor", "市公安局"), make_user("editor", "市民政局")
+    hidden = make_entry(publish=False, user=civil, name="低保对象名单（草稿）")
+    visible = make_entry(user=civil, name="婚姻登记信息")  # published: every government user sees it
+    with pytest.raises(InvalidInput) as error, transaction():
+        services.create_entry(valid_values(related_codes=[hidden.resource_code, "101001/999999"]), user=police)
+    [problem] = error.value.problems
+    assert problem.message == f"「关联资源代码」中的 {hidden.resource_code}、101001/999999 未登记"
+    with transaction():
+        entry = services.create_entry(valid_values(related_codes=[visible.resource_code]), user=police)
+    assert entry.draft_version.data["related_codes"] == [visible.resource_code]

@@ -151,6 +151,33 @@ def test_editor_cannot_import_another_departments_entries(tmp_path, published, m
     assert all("无权修改“市公安局”的信息资源" in p.message for p in report.problems)
 
 
+def test_a_dry_run_names_no_draft_of_another_department(tmp_path, published, make_user, make_entry):
+    """A code or a name of another department's unpublished draft gets the answer an unknown one gets."""
+    editor, entries = published
+    civil = make_user("editor", "市民政局")
+    draft = make_entry(publish=False, user=civil, name="低保对象名单（草稿）")
+    path = export(tmp_path, entries[:2])
+    wb = openpyxl.load_workbook(path)
+    codes = {entries[0].resource_code: draft.resource_code, entries[1].resource_code: "101001/999999"}
+    for sheet in wb.worksheets:  # the entry rows and their data items alike
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.value in codes:
+                    cell.value = codes[cell.value]
+    wb.save(path)
+    report, counts = imports.import_file(path, user=editor)
+    assert counts == {} and len(report.problems) == 2
+    hidden, unknown = report.problems
+    assert hidden.message == f"信息资源代码“{draft.resource_code}”未登记：新资源请留空代码"
+    assert unknown.message == "信息资源代码“101001/999999”未登记：新资源请留空代码"
+    assert "市民政局" not in hidden.message and "低保" not in hidden.message
+    # once published, the entry is everyone's to see: the answer becomes the honest "not yours to change"
+    with transaction():
+        catalog.publish_directly([draft], user=make_user("admin", "市政务服务数据管理局"), reason="测试")
+    report, _counts = imports.import_file(path, user=editor)
+    assert "无权修改“市民政局”的信息资源" in report.problems[0].message
+
+
 def test_admin_may_publish_directly_with_a_reason_that_is_audited(tmp_path, published, admin):
     _editor, entries = published
     path = edited_export(tmp_path, entries, {(entries[0].resource_code, "信息资源摘要"): "直接发布的摘要。"})
@@ -198,3 +225,20 @@ def test_template_lists_every_editable_field(tmp_path, app):
     assert {f.label for f in get_schema().editable_fields} <= headers
     item_headers = {str(c.value).rstrip("*").strip() for c in wb["信息项"][1] if c.value}
     assert {f.label for f in get_schema().item_fields} <= item_headers
+
+
+def test_an_export_shows_only_the_related_codes_its_reader_may_see(tmp_path, make_entry, admin):
+    from tests.portal.test_portal import OPEN
+    closed = make_entry(name="户籍人口基本信息")
+    opened = make_entry(**{**OPEN, "related_codes": [closed.resource_code]})
+    public, government = tmp_path / "public.xlsx", tmp_path / "government.xlsx"
+    from flask_login import AnonymousUserMixin
+    imports.export(public, [opened.id], user=AnonymousUserMixin())
+    imports.export(government, [opened.id], user=admin)
+
+    def related(path):
+        ws = openpyxl.load_workbook(path)["信息资源"]
+        return ws.cell(row_of(ws, opened.resource_code), column_of(ws, "关联资源代码")).value
+
+    assert not related(public)  # the public never learns the code of an entry that is not open
+    assert related(government) == closed.resource_code
