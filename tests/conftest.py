@@ -123,6 +123,19 @@ def database_url(databases):
 
 
 @pytest.fixture
+def empty_app(databases, tmp_path, monkeypatch):
+    """The app on a database with no tables at all (migration tests upgrade it step by step)."""
+    url, drop = databases.empty()
+    monkeypatch.setenv("CATALOG_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({"DATABASE_URL": url, "TESTING": True})
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    drop()
+
+
+@pytest.fixture
 def app(database_url, tmp_path, monkeypatch):
     monkeypatch.setenv("CATALOG_INSTANCE_PATH", str(tmp_path / "instance"))
     app = create_app({"DATABASE_URL": database_url, "TESTING": True, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})

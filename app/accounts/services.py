@@ -149,9 +149,16 @@ def recent_failing_addresses() -> list[tuple[str, int, int]]:
     return throttle.recent_addresses()
 
 
+def _require_admin(actor) -> None:
+    """What admins do to other people's accounts (the users page) is checked here, whoever calls."""
+    if actor is not None and not actor.has_role("admin"):
+        raise PermissionDenied("只有平台管理员可以管理用户", "only admins may manage users")
+
+
 def unlock(*, user: User | None = None, address: str | None = None, actor) -> int:
     """An admin clears an account's failed sign-ins and its strangers' budget, or an address's failures and its
     sign-in limit. Returns how many failures were forgotten."""
+    _require_admin(actor)
     if user is None and not address:
         raise InvalidInput.single("address", "地址", "「地址」不能为空", "address required")
     if user is not None:
@@ -171,6 +178,7 @@ def unlock(*, user: User | None = None, address: str | None = None, actor) -> in
 
 def require_password_change(user: User, *, actor) -> None:
     """An admin demands a new password: from the next request on, the user can only choose one."""
+    _require_admin(actor)
     user.must_change_password = True
     audit.record("user.require_password_change", user, actor=actor, department_id=user.department_id,
                  summary=f"要求用户 {user.username} 下次登录时修改密码")
@@ -179,6 +187,7 @@ def require_password_change(user: User, *, actor) -> None:
 
 def end_sessions(user: User, *, actor) -> int:
     """An admin signs a user out everywhere."""
+    _require_admin(actor)
     ended = sessions.end_all(user.id, "ended_by_admin")
     audit.record("user.end_sessions", user, actor=actor, department_id=user.department_id,
                  summary=f"结束用户 {user.username} 的全部会话（{ended} 个）", details={"ended": ended})
@@ -188,6 +197,7 @@ def end_sessions(user: User, *, actor) -> int:
 
 def set_active(user: User, active: bool, *, actor) -> None:
     """An admin deactivates (every session ends) or reactivates a user; never themselves."""
+    _require_admin(actor)
     if not active and actor is not None and user.id == actor.id:
         raise PermissionDenied("不能停用自己的账号", "you cannot deactivate your own account")
     user.active = active

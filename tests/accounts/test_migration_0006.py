@@ -4,20 +4,7 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
-from app import create_app
 from app.extensions import db
-
-
-@pytest.fixture
-def empty_app(databases, tmp_path, monkeypatch):
-    url, drop = databases.empty()
-    monkeypatch.setenv("CATALOG_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app({"DATABASE_URL": url, "TESTING": True})
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
-    drop()
 
 
 def rows(sql: str):

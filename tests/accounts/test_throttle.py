@@ -2,10 +2,15 @@
 the addresses an account has not signed in from, and an admin who can clear both."""
 import datetime as dt
 
+import pytest
+
 from sqlalchemy import select
 
 from app.accounts import LoginFailure
+from app.accounts import services as account_services
 from app.audit import AuditEntry
+from app.core.db import transaction
+from app.core.errors import PermissionDenied
 from app.extensions import db
 from tests.accounts.helpers import PASSWORD, post_form, signed_in_as, try_sign_in
 
@@ -167,3 +172,15 @@ def test_a_demanded_password_change_comes_before_anything_else(client, browser_a
     assert done.status_code == 302
     assert theirs.get("/manage/").status_code == 200
     assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.action == "user.require_password_change"))
+
+
+def test_the_account_services_refuse_non_admins_whoever_calls_them(app, make_user):
+    """Unlock, demand a new password, end sessions, deactivate: checked in the services, not only on the page."""
+    target, editor = make_user("editor", "市公安局"), make_user("editor", "市公安局")
+    for action in (lambda: account_services.unlock(user=target, actor=editor),
+                   lambda: account_services.require_password_change(target, actor=editor),
+                   lambda: account_services.end_sessions(target, actor=editor),
+                   lambda: account_services.set_active(target, False, actor=editor)):
+        with pytest.raises(PermissionDenied), transaction():
+            action()
+    assert target.active and not target.must_change_password

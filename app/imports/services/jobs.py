@@ -24,7 +24,7 @@ from app import outbox
 from app.accounts import User
 from app.catalog import policy
 from app.core.db import transaction, utcnow
-from app.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from app.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from app.core.timefmt import format_datetime
 from app.extensions import db
 from catalog_schema import Problem
@@ -137,7 +137,7 @@ def cancel(job: ImportJob, *, user) -> None:
     if not may_manage(user, job):
         raise PermissionDenied("只能取消您自己的导入", "you may only cancel your own imports")
     if not job.state.running:
-        raise DomainError("该任务已结束，无法取消", "the job has already finished")
+        raise Conflict("该任务已结束，无法取消", "the job has already finished")
     jobs.request_cancel(job.id)
 
 
