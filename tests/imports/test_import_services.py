@@ -242,3 +242,19 @@ def test_an_export_shows_only_the_related_codes_its_reader_may_see(tmp_path, mak
 
     assert not related(public)  # the public never learns the code of an entry that is not open
     assert related(government) == closed.resource_code
+
+
+def test_an_anonymous_export_is_the_open_catalog_and_at_most_its_cap(app, client, make_entry):
+    """The public exports only open entries, and at most PUBLIC_EXPORT_MAX_ENTRIES of them at a time."""
+    import io
+
+    from tests.portal.test_portal import OPEN
+    app.config["PUBLIC_EXPORT_MAX_ENTRIES"] = 2
+    make_entry()  # not open
+    opened = [make_entry(**{**OPEN, "name": f"空气质量监测日报{n}"}) for n in range(3)]
+    with client.get("/imports/export.xlsx") as response:
+        assert response.status_code == 200
+        ws = openpyxl.load_workbook(io.BytesIO(response.data))["信息资源"]
+    codes = [ws.cell(row, column_of(ws, "信息资源代码")).value for row in range(HEADER_ROW + 1, ws.max_row + 1)]
+    codes = [c for c in codes if c]
+    assert len(codes) == 2 and set(codes) <= {e.resource_code for e in opened}
