@@ -45,9 +45,10 @@ def create_app(config: dict | None = None) -> Flask:
     from .core import http
     http.init_app(app)  # converters and headers, before any route is registered
 
-    from . import accounts, admin, catalog, imports, indexing, models, portal, review  # noqa: F401
+    from . import (accounts, admin, catalog, changes, imports, indexing, models, notifications, portal,  # noqa: F401
+                   review, workdays)
     for blueprint in (accounts.bp, portal.bp, catalog.bp, review.bp, imports.bp, admin.bp, admin.health_bp,
-                      admin.users_bp):
+                      admin.users_bp, workdays.bp, notifications.bp, changes.bp):
         app.register_blueprint(blueprint)
     imports.tasks.init_app(app)
     accounts.init_protection(app)  # sessions and rate limits, attached to the registered endpoints

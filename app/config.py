@@ -66,6 +66,15 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "OUTBOX_POLL_SECONDS": (1.0, "how often the background worker looks for outbox messages to handle"),
     "OUTBOX_LEASE_SECONDS": (300, "how long a drainer holds a claimed outbox message before another may take it"),
     "OUTBOX_MAX_BACKOFF_SECONDS": (3600, "longest wait between two tries of a failing outbox message"),
+    "TODAY": ("", "a fixed date (YYYY-MM-DD) the registry takes as today for every deadline; empty = the real date"),
+    "SMTP_HOST": ("", "mail server for e-mail notifications; empty = in-app notifications only"),
+    "SMTP_PORT": (25, "port of the mail server"),
+    "SMTP_USERNAME": ("", "login at the mail server, if it asks for one"),
+    "SMTP_PASSWORD": ("", "password at the mail server"),
+    "SMTP_STARTTLS": (False, "upgrade the connection to the mail server with STARTTLS"),
+    "SMTP_TIMEOUT_SECONDS": (10.0, "how long one connection to the mail server may take"),
+    "MAIL_FROM": ("catalog@localhost", "sender address of e-mail notifications"),
+    "PORTAL_URL": ("http://127.0.0.1:5000", "the portal's address, for links in e-mails"),
     "SESSION_COOKIE_SECURE": (False, "send the session cookie over HTTPS only (set true behind HTTPS)"),
 }
 

@@ -15,7 +15,9 @@ def local(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def local_today() -> dt.date:
-    return dt.datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    from .clock import today
+
+    return today()
 
 
 def format_datetime(value: dt.datetime | None) -> str:
