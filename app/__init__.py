@@ -51,6 +51,8 @@ def create_app(config: dict | None = None) -> Flask:
                       admin.users_bp, workdays.bp, notifications.bp, changes.bp):
         app.register_blueprint(blueprint)
     imports.tasks.init_app(app)
+    notifications.init_app(app)  # the header's unread count
+    changes.init_app(app)  # the hourly deadline sweep, on the same job queue
     accounts.init_protection(app)  # sessions and rate limits, attached to the registered endpoints
 
     from .cli import catalog_cli
@@ -139,7 +141,7 @@ def _register_request_hooks(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from catalog_schema import get_schema
 
-    from . import catalog, imports, review
+    from . import catalog, changes, imports, review
     from .admin import policy as admin_policy
     from .core.timefmt import format_datetime
 
@@ -155,6 +157,7 @@ def _register_template_helpers(app: Flask) -> None:
             "department": catalog.policy.may_work_on_catalogs(current_user),
             "imports": imports.can_import(current_user),
             "review": review.policy.can_see_queue(current_user),
+            "deadlines": changes.policy.can_use(current_user),
             "workflows": admin_policy.can_read_workflows(current_user),
         }}
 

@@ -70,6 +70,7 @@ def demo(entries, seed, force):
         demo_data.load_reference_data()
         with click.progressbar(length=entries, label="生成演示目录") as bar:
             stats = demo_data.generate(entries, seed=seed or demo_data.DEFAULT_SEED, progress=bar.update)
+        demo_data.generate_deadlines()
     except DomainError as error:
         _fail(error)
     _reindex()
@@ -229,6 +230,21 @@ def export_command(file, query_string):
     ids = matching_ids(plain, filters, public_only=False)
     imports.export(file, ids)
     click.echo(f"已导出 {len(ids)} 条到 {file}")
+
+
+@catalog_cli.command("sweep-deadlines")
+@click.option("--today", "day", default=None, help="take this day (YYYY-MM-DD) as today")
+def sweep_deadlines_command(day):
+    """Send the reminders and overdue notices due today (what the worker does every hour), and flag entries
+    whose expected update has passed."""
+    from flask import current_app
+
+    from app.changes import run_sweep
+
+    if day:
+        current_app.config["TODAY"] = day
+    result = run_sweep()
+    click.echo(f"提醒 {result.reminders} 条，逾期通知 {result.overdue} 条，新标记逾期未更新的信息资源 {result.entries_flagged} 条。")
 
 
 @catalog_cli.command("worker")

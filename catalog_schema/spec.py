@@ -30,6 +30,8 @@ class Term:
     national_code: str | None = None
     parent: str | None = None
     other: bool = False
+    # update cycles: how long after an update the next one is expected, e.g. {"months": 3} (None: no fixed cycle)
+    interval: dict | None = field(default=None, hash=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -100,9 +102,12 @@ class CatalogSchema:
     items_label_en: str
     items_help: str
     items_search_weight: int = 4
+    # computed by the registry, never entered: searched and shown, not in forms, Excel or a version's data
+    derived: tuple[FieldSpec, ...] = ()
     _by_key: dict[str, FieldSpec] = field(default_factory=dict, repr=False)
 
     def field(self, key: str) -> FieldSpec:
+        """A field or a derived element, by key."""
         return self._by_key[key]
 
     def item_field(self, key: str) -> FieldSpec:
@@ -168,7 +173,13 @@ def load_schema(path: pathlib.Path | str = SCHEMA_FILE) -> CatalogSchema:
             if wanted == "@other":
                 vocab = vocabularies[by_key[other].vocabulary]
                 spec.show_when[other] = [t.code for t in vocab.terms if t.other]
-    keys = [f.key for f in fields]
+    derived = tuple(_field(f) for f in data.get("derived") or ())
+    for spec in derived:
+        if spec.editable:
+            raise ValueError(f"catalog schema: derived element {spec.key!r} must be editable: false")
+        if spec.type == "enum" and spec.vocabulary not in vocabularies:
+            raise ValueError(f"catalog schema: field {spec.key!r} names unknown vocabulary {spec.vocabulary!r}")
+    keys = [f.key for f in fields + derived]
     if len(keys) != len(set(keys)):
         raise ValueError("catalog schema: duplicate field keys")
     return CatalogSchema(
@@ -181,7 +192,8 @@ def load_schema(path: pathlib.Path | str = SCHEMA_FILE) -> CatalogSchema:
         items_label_en=items["label_en"],
         items_help=items.get("help", ""),
         items_search_weight=items.get("search_weight", 4),
-        _by_key={f.key: f for f in fields},
+        derived=derived,
+        _by_key={f.key: f for f in fields + derived},
     )
 
 

@@ -13,12 +13,14 @@ MAX_STORED_ITEMS = 30
 
 def build_document(*, entry_id: int, resource_code: str, values: dict, department: dict,
                    category_path: list[str], topic_paths: list[list[str]], updated_at: dt.datetime,
-                   segmenter: Segmenter) -> dict:
-    """`values`: the published version's data; `department`: {id, name, short_name, aliases, ancestor_ids}.
+                   segmenter: Segmenter, derived: dict | None = None) -> dict:
+    """`values`: the published version's data; `department`: {id, name, short_name, aliases, ancestor_ids};
+    `derived`: the values of the schema's derived elements the registry computed (更新状态).
 
     Hierarchical facets carry the node and its ancestors, so filtering on a node includes its subtree.
     """
     schema = get_schema()
+    values = {**values, **(derived or {})}
     items = [i.get("name") or "" for i in values.get("data_items") or []]
     department_text = " ".join(filter(None, [department["name"], department.get("short_name"),
                                              (department.get("aliases") or "").replace(";", " ")]))

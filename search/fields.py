@@ -19,7 +19,9 @@ def fulltext_weights() -> dict[str, float]:
 
 @functools.cache
 def facet_keys() -> tuple[str, ...]:
-    return tuple(f.key for f in get_schema().fields if "facet" in f.search)
+    """The schema's facets, its derived elements (e.g. 更新状态) included."""
+    schema = get_schema()
+    return tuple(f.key for f in schema.fields + schema.derived if "facet" in f.search)
 
 
 @functools.cache

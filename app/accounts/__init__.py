@@ -2,12 +2,14 @@
 from .models import ROLE_LABELS, Role, User, UserRole
 from .protection import init_app as init_protection
 from .ratelimits import RateLimitCounter
+from .redirects import safe_next
 from .services import (authenticate, create_user, end_sessions, get_user_or_404, recent_failing_addresses,
-                       require_password_change, set_active, unlock, users_overview)
+                       require_password_change, set_active, set_email, unlock, users_overview)
 from .sessions import UserSession
 from .throttle import LoginFailure
 from .views import bp
 
 __all__ = ["ROLE_LABELS", "LoginFailure", "RateLimitCounter", "Role", "User", "UserRole", "UserSession",
            "authenticate", "bp", "create_user", "end_sessions", "get_user_or_404", "init_protection",
-           "recent_failing_addresses", "require_password_change", "set_active", "unlock", "users_overview"]
+           "recent_failing_addresses", "require_password_change", "safe_next", "set_active", "set_email", "unlock",
+           "users_overview"]

@@ -56,6 +56,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # where e-mail notifications go (电子邮箱); none: in-app notices only
+    email: Mapped[str | None] = mapped_column(String(254))
     # set by an admin: after signing in, the user can do nothing but choose a new password
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at = mapped_column(db.DateTime, default=utcnow)

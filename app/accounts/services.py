@@ -21,12 +21,31 @@ from . import passwords, ratelimits, sessions, throttle
 from .models import ROLE_LABELS, User, UserRole
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
+# an address as people type them: ASCII local part (no leading, trailing or double dot) @ a domain with a dot
+EMAIL = re.compile(r"^(?!\.)(?!.*\.\.)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}(?<!\.)"
+                   r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+EMAIL_MAX_LENGTH = 254
+
+
+def _checked_email(value: str | None) -> tuple[str | None, list[Problem]]:
+    """An e-mail address as stored (trimmed; empty = none) and the problems with it."""
+    value = (value or "").strip()
+    if not value:
+        return None, []
+    if len(value) > EMAIL_MAX_LENGTH:
+        return None, [Problem("email", "电子邮箱", f"「电子邮箱」不能超过 {EMAIL_MAX_LENGTH} 个字符",
+                              "e-mail address too long")]
+    if not EMAIL.match(value):
+        return None, [Problem("email", "电子邮箱", "「电子邮箱」格式不正确，应形如 zhangsan@example.gov.cn",
+                              "invalid e-mail address")]
+    return value, []
 
 
 def create_user(*, username: str, display_name: str, roles: list[str] | tuple[str, ...] | str, department_code: str,
-                password: str, actor=None) -> User:
-    """Register a user in one department with a set of roles (one or more of ROLE_LABELS)."""
-    problems = []
+                password: str, actor=None, email: str | None = None) -> User:
+    """Register a user in one department with a set of roles (one or more of ROLE_LABELS), optionally with an
+    e-mail address (电子邮箱) for notifications."""
+    email, problems = _checked_email(email)
     if not USERNAME.match(username or ""):
         problems.append(Problem("username", "用户名", "「用户名」须为 3–64 位字母、数字或 _.-", "invalid username"))
     elif db.session.scalar(select(User).where(User.username == username)):
@@ -44,7 +63,7 @@ def create_user(*, username: str, display_name: str, roles: list[str] | tuple[st
         problems.append(Problem("display_name", "姓名", "「姓名」不能为空且不超过 100 个字符", "display name required"))
     if problems:
         raise InvalidInput(problems)
-    user = User(username=username, display_name=display_name, department_id=department.id,
+    user = User(username=username, display_name=display_name, department_id=department.id, email=email,
                 role_rows=[UserRole(role=r) for r in roles])
     user.set_password(password)
     db.session.add(user)
@@ -205,6 +224,25 @@ def set_active(user: User, active: bool, *, actor) -> None:
     audit.record("user.activate" if active else "user.deactivate", user, actor=actor,
                  department_id=user.department_id,
                  summary=f"{'启用' if active else '停用'}用户 {user.username}", details={"ended_sessions": ended})
+    db.session.flush()
+
+
+def set_email(user: User, email: str | None, *, actor) -> None:
+    """Set or clear the address e-mail notifications go to: a user their own, an admin anyone's."""
+    if actor is None or actor.id != user.id:
+        _require_admin(actor)
+    email, problems = _checked_email(email)
+    if problems:
+        raise InvalidInput(problems)
+    if email == user.email:
+        return
+    previous, user.email = user.email, email
+    own = actor is not None and actor.id == user.id
+    action = "user.email_change" if own else "user.set_email"
+    summary = (f"用户 {user.username} {'修改' if email else '清除'}了自己的电子邮箱" if own
+               else f"{'设置' if email else '清除'}用户 {user.username} 的电子邮箱")
+    audit.record(action, user, actor=actor, department_id=user.department_id, summary=summary,
+                 details={"from": previous, "to": email})
     db.session.flush()
 
 

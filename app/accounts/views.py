@@ -75,7 +75,22 @@ def change_password():
 @login_required
 def my_sessions():
     return render_template("accounts/sessions.html", live=sessions.live_of(current_user.id),
-                           current_id=sessions.current().id)
+                           current_id=sessions.current().id, email=current_user.email or "", errors={})
+
+
+@bp.post("/account/email")
+@login_required
+def change_email():
+    """Set or clear one's own e-mail address (电子邮箱), where notifications are sent."""
+    user = current_user._get_current_object()  # the audit entry names the User, not Flask-Login's proxy
+    try:
+        services.set_email(user, form_text("email", "电子邮箱", multiline=False), actor=user)
+    except InvalidInput as error:
+        return render_template("accounts/sessions.html", live=sessions.live_of(current_user.id),
+                               current_id=sessions.current().id, email=request.form.get("email", ""),
+                               errors=error.by_field()), 422
+    flash("电子邮箱已保存" if current_user.email else "电子邮箱已清除")
+    return redirect(url_for(".my_sessions"))
 
 
 @bp.post("/account/sessions/end")

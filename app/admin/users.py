@@ -1,14 +1,15 @@
-"""用户管理: every user with roles and department; unlock sign-in, demand a new password, end sessions, deactivate.
+"""用户管理: every user with roles and department; unlock sign-in, demand a new password, end sessions, deactivate,
+set the e-mail address notifications go to.
 
 Admins only; every action is a POST with a CSRF token, audited by the accounts services it calls.
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app import accounts
-from app.core.errors import PermissionDenied
+from app.core.errors import InvalidInput, PermissionDenied
 from app.core.http import form_text
 
 from . import policy
@@ -39,7 +40,22 @@ def _user(user_id: int):
 def index():
     _admins_only()
     return render_template("admin/users.html", rows=accounts.users_overview(),
-                           addresses=accounts.recent_failing_addresses())
+                           addresses=accounts.recent_failing_addresses(), email_errors={})
+
+
+@bp.post("/<id:user_id>/email")
+@login_required
+def set_email(user_id: int):
+    """Set or clear a user's e-mail address (电子邮箱), where their notifications are sent."""
+    user = _user(user_id)
+    try:
+        accounts.set_email(user, form_text("email", "电子邮箱", multiline=False), actor=current_user)
+    except InvalidInput as error:
+        return render_template("admin/users.html", rows=accounts.users_overview(),
+                               addresses=accounts.recent_failing_addresses(),
+                               email_errors={user.id: (request.form.get("email", ""), error.by_field()["email"])}), 422
+    flash(f"已{'设置' if user.email else '清除'} {user.username} 的电子邮箱")
+    return redirect(url_for(".index"))
 
 
 @bp.post("/<id:user_id>/unlock")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import JSONType, utcnow
@@ -105,6 +105,11 @@ class Entry(db.Model):
     updated_at = mapped_column(db.DateTime, default=utcnow, onupdate=utcnow, index=True)
     retired_at = mapped_column(db.DateTime)
     retired_reason: Mapped[str | None] = mapped_column(Text)
+    # freshness (更新状态): the last update (a publication, or an update the department reported) and when the
+    # next is expected from the update cycle; `overdue_flagged` once the daily sweep has flagged it overdue
+    last_update_on = mapped_column(db.Date)
+    next_update_on = mapped_column(db.Date, index=True)
+    overdue_flagged: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     category = relationship("Category")
     department = relationship("Department")
@@ -161,3 +166,19 @@ class EntryVersion(db.Model):
     published_by = relationship("User", foreign_keys=[published_by_id])
 
     __mapper_args__ = {"version_id_col": lock_version}
+
+
+class EntryUpdate(db.Model):
+    """数据更新登记: the provider states that the resource's data was updated on a day (no new metadata version
+    needed), which keeps an entry with a short update cycle from showing as overdue."""
+
+    __tablename__ = "entry_update"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"), index=True)
+    updated_on = mapped_column(db.Date, nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reported_at = mapped_column(db.DateTime, default=utcnow)
+
+    reported_by = relationship("User")

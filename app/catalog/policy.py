@@ -127,6 +127,7 @@ class EntryActions:
     submit: bool
     withdraw: bool
     retire: bool
+    report_update: bool
 
 
 def actions(user, entry: Entry) -> EntryActions:
@@ -136,4 +137,5 @@ def actions(user, entry: Entry) -> EntryActions:
         submit=working is not None and VERSION.may("submit", working, user),
         withdraw=working is not None and VERSION.may("withdraw", working, user),
         retire=ENTRY.may("retire", entry, user),
+        report_update=ENTRY.may("report_update", entry, user),
     )

@@ -13,7 +13,7 @@ from app.core.http import form_text, parse_id
 from app.extensions import db
 from app.org import Department
 
-from . import policy, queries, services
+from . import freshness, policy, queries, services
 from .classification import path_of
 from .diff import diff_values
 from .forms import FormState, state_from_form, state_from_values
@@ -95,7 +95,7 @@ def new():
 
 @bp.get("/entries/<id:entry_id>")
 @login_required
-def show(entry_id: int):
+def show(entry_id: int, problems=None, status=200):
     entry = _visible_entry(entry_id)
     version = entry.draft_version or entry.published_version or entry.versions[-1]
     published = entry.published_version
@@ -103,7 +103,32 @@ def show(entry_id: int):
                           department_name=_department_name) if published and version is not published else None
     return render_template("catalog/show.html", entry=entry, version=version, changes=changes,
                            values=services.full_values(entry, version), category_path=path_of(entry.category_code),
-                           actions=policy.actions(current_user, entry))
+                           actions=policy.actions(current_user, entry), update_problems=problems or []), status
+
+
+@bp.app_template_global()
+def freshness_of(entry) -> str:
+    return freshness.status_of(entry.next_update_on) if entry.published_version else freshness.NONE
+
+
+@bp.app_template_global()
+def entry_updates(entry):
+    return freshness.updates_of(entry)
+
+
+@bp.post("/entries/<id:entry_id>/updates")
+@login_required
+def report_update(entry_id: int):
+    """登记数据更新: the provider states the resource's data was updated (keeps its 更新状态 current)."""
+    entry = _visible_entry(entry_id)
+    try:
+        row = freshness.record_update(entry, user=current_user, updated_on=request.form.get("updated_on", ""),
+                                      note=form_text("note", "说明") or "")
+    except InvalidInput as error:
+        return show(entry_id, problems=error.problems, status=422)
+    flash(f"已登记数据更新（{row.updated_on.isoformat()}），预计下次更新："
+          f"{entry.next_update_on.isoformat() if entry.next_update_on else '无固定周期'}")
+    return redirect(url_for(".show", entry_id=entry.id) + "#freshness")
 
 
 @bp.route("/entries/<id:entry_id>/edit", methods=["GET", "POST"])

@@ -86,6 +86,8 @@ ENTRY = Workflow(
         Transition("retire", "停用", ("draft", "published"), "retired",
                    (Grant("editor", "own"), Grant("department_reviewer", "own"), *AUTHORITY),
                    guards=(Guard("reason", "须写明停用原因", _retire_reason),)),
+        Transition("report_update", "登记数据更新", ("published",), None,
+                   (Grant("editor", "own"), Grant("department_reviewer", "own"), Grant("admin")), basis=BAOJI_10),
     ),
 )
 

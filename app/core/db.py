@@ -41,7 +41,11 @@ class ReadOnlyViolation(RuntimeError):
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    """Now, in UTC without a zone (how every timestamp is stored); on the fixed day when `TODAY` is set."""
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    from .clock import shifted
+
+    return shifted(now)
 
 
 def on_commit(callback: Callable[[], None]) -> Callable[[], None]:

@@ -7,6 +7,7 @@ catalog, so tests and benchmarks can rely on it.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import pathlib
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import yaml
+from flask import current_app
 from sqlalchemy import func, select
 
 from app import catalog
@@ -220,4 +222,56 @@ def generate(entries: int, *, seed: int = DEFAULT_SEED, batch: int = 200,
     return stats
 
 
-__all__ = ["DATA", "DEFAULT_SEED", "DEMO_PASSWORD", "DEMO_USERS", "generate", "is_empty", "load_reference_data"]
+__all__ = ["DATA", "DEFAULT_SEED", "DEMO_PASSWORD", "DEMO_USERS", "generate", "generate_deadlines", "is_empty", "load_reference_data"]
+
+
+# ---- deadlines: a change event, contacts and a maintenance attestation, relative to today ----------------------
+
+DEMO_CONTACTS = {
+    "市公安局": {"leader": ("刘振华", "副局长", "0991-6231001", "liuzh@gaj.demo.gov.cn"),
+                 "sharing_officer": ("陈静", "科技信息化处副处长", "13899120601", "chenj@gaj.demo.gov.cn"),
+                 "technical": ("赵磊", "信息中心工程师", "0991-6231066", "zhaol@gaj.demo.gov.cn")},
+    "市民政局": {"leader": ("孙丽", "副局长", "0991-6232001", "sunl@mzj.demo.gov.cn"),
+                 "sharing_officer": ("周强", "办公室主任", "13899120702", "zhouq@mzj.demo.gov.cn")},
+}
+
+
+def generate_deadlines() -> None:
+    """What the 期限 pages show on a fresh demo: contacts registered, this quarter attested by 公安局, and a
+    change event effective a few weeks ago that 公安局 answered on time and 民政局 has let run past its deadline,
+    plus one recorded today that is still running."""
+    from app import changes, workdays
+    from app.core.clock import today
+
+    day, fixed = today(), current_app.config.get("TODAY")
+    with transaction():
+        authority = db.session.scalar(select(User).where(User.username == "authority"))
+        editor = db.session.scalar(select(User).where(User.username == "editor"))
+        admin = db.session.scalar(select(User).where(User.username == "admin"))
+        by_name = {d.name: d for d in db.session.scalars(select(Department))}
+        for name, roles in DEMO_CONTACTS.items():
+            values = {"changed_on": (day - dt.timedelta(days=2)).isoformat()}  # reported in time
+            for role, (person, position, phone, email) in roles.items():
+                values.update({f"{role}-name": person, f"{role}-position": position, f"{role}-phone": phone,
+                               f"{role}-email": email})
+            changes.register_contacts(by_name[name].id, admin, values)
+        police, civil = by_name[EDITOR_DEPARTMENT], by_name[SEEKER_DEPARTMENT]
+        effective = day - dt.timedelta(days=35)
+        past = changes.record_event(authority, {
+            "kind": "law_revision", "title": "《示例市流动人口服务管理条例》修订",
+            "legal_source": "示例市人民代表大会常务委员会公告〔2026〕第9号",
+            "effective_on": effective.isoformat(),
+            "description": "新增居住证积分与随迁子女入学信息的登记要求。"}, [police.id, civil.id])
+        police_task = next(t for t in past.tasks if t.department_id == police.id)
+        # 公安局 answered six working days after the change took effect: the clock is set to that day for it
+        current_app.config["TODAY"] = workdays.add_working_days(effective, 6, provisional_ok=True)
+        try:
+            changes.close(police_task, editor, "已核对：本部门居住证相关信息资源的数据项已覆盖新增要求，无需修订。")
+        finally:
+            current_app.config["TODAY"] = fixed
+        changes.record_event(authority, {
+            "kind": "function_change", "title": "养老服务监管职责划入市民政局",
+            "legal_source": "示例市机构编制委员会办公室〔2026〕15号", "effective_on": day.isoformat()},
+            [civil.id, by_name["市卫生健康委员会"].id] if "市卫生健康委员会" in by_name else [civil.id])
+        start, _end = changes.period_of(day)
+        changes.attest(police.id, editor, period_start=start.isoformat(), note="已逐条核对本部门目录。")

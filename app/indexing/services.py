@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
 from app import outbox
-from app.catalog import ENTRY, Category, Entry, EntryStatus, EntryVersion
+from app.catalog import ENTRY, Category, Entry, EntryStatus, EntryVersion, freshness_status
+from app.core.clock import today
 from app.extensions import db
 from app.org import Department
 from search.base import SearchBackend, load_backend
@@ -126,6 +127,7 @@ class _Lookups:
 def documents_for(entries: Iterable[Entry], lookups: _Lookups | None = None) -> list[dict]:
     lookups = lookups or _Lookups()
     segmenter = backend().segmenter
+    day = today()
     out = []
     for entry in entries:
         version = entry.published_version
@@ -133,7 +135,8 @@ def documents_for(entries: Iterable[Entry], lookups: _Lookups | None = None) -> 
             entry_id=entry.id, resource_code=entry.resource_code, values=version.data,
             department=lookups.department(entry.department_id), category_path=lookups.path(entry.category_code),
             topic_paths=[lookups.path(code) for code in version.data.get("topic_codes") or []],
-            updated_at=version.published_at or entry.updated_at, segmenter=segmenter))
+            updated_at=version.published_at or entry.updated_at, segmenter=segmenter,
+            derived={"freshness": freshness_status(entry.next_update_on, day)}))
     return out
 
 

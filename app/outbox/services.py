@@ -35,6 +35,7 @@ class Consumer:
     topic: str
     handle: Callable[[list[dict]], None]
     batch: int
+    background: bool = False  # never handled right after a request's commit (slow work: mail, adapters)
 
 
 class Retry(Exception):
@@ -48,9 +49,11 @@ class Retry(Exception):
 CONSUMERS: dict[str, Consumer] = {}
 
 
-def register(topic: str, handle: Callable[[list[dict]], None], *, batch: int = 500) -> None:
-    """The handler of a topic: called with up to `batch` payloads, in the order they were written."""
-    CONSUMERS[topic] = Consumer(topic, handle, batch)
+def register(topic: str, handle: Callable[[list[dict]], None], *, batch: int = 500,
+             background: bool = False) -> None:
+    """The handler of a topic: called with up to `batch` payloads, in the order they were written. A
+    `background` topic is left to the worker even after a request's own commit, so no click waits on it."""
+    CONSUMERS[topic] = Consumer(topic, handle, batch, background)
 
 
 # ---- writing ---------------------------------------------------------------------------------------------
@@ -69,7 +72,8 @@ def emit_many(topic: str, messages: Iterable[tuple[str, dict]]) -> None:
     now = utcnow()
     ids = db.session.scalars(insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
                              [{**row, "attempts": 0, "created_at": now, "available_at": now} for row in rows]).all()
-    db.session.info.setdefault(SESSION_KEY, []).extend(ids)
+    if not CONSUMERS[topic].background:
+        db.session.info.setdefault(SESSION_KEY, []).extend(ids)
 
 
 @on_commit

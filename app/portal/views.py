@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import catalog, indexing
+from app import catalog, indexing, org
 from app.catalog import Entry, EntryVersion, path_of, policy
 from app.extensions import db
 from search.highlight import highlight, snippet
@@ -94,6 +94,17 @@ def department_catalog():
     return render_template("portal/departments.html", provider=provider)
 
 
+@bp.get("/departments/<id:department_id>")
+def department(department_id: int):
+    """A department's page: its contacts and its catalog (government users; the public sees the open catalog)."""
+    if _public():
+        return redirect(url_for(".catalog_view", key="open"))
+    department = db.session.get(org.Department, department_id) or abort(404)
+    result = portal_search.run({}, {"provider": [str(department.id)]}, public_only=False, per_page=10)
+    return render_template("portal/department.html", department=department, result=result,
+                           contacts=org.current_contacts(department.id), contact_roles=org.CONTACT_ROLES)
+
+
 @bp.get("/catalogs/topic")
 def topic_catalog():
     """主题目录: the classification (基础 and 主题 classes) with counts."""
@@ -138,8 +149,10 @@ def entry(entry_id: int):
     values = {**catalog.full_values(entry, version), "related_codes": [other.resource_code for other in linked]}
     links = {"related_codes": [{"url": url_for(".entry", entry_id=other.id), "name": other.published_version.name,
                                 "code": other.resource_code} for other in linked]}
+    contacts = org.current_contacts(entry.department_id) if policy.is_government(current_user) else None
     return render_template("portal/entry.html", entry=entry, version=version, values=values, links=links,
-                           category_path=path_of(entry.category_code), history=history,
+                           category_path=path_of(entry.category_code), history=history, contacts=contacts,
+                           contact_roles=org.CONTACT_ROLES,
                            related=_related(entry, version, linked))
 
 

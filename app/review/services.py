@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Sequence
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import joinedload
 
-from app import catalog
+from app import catalog, workdays
 from app.catalog import VERSION, Entry, EntryVersion, diff_values, needs_confirmation
+from app.core.clock import today
 from app.core.db import utcnow
+from app.core.timefmt import local
 from app.core.errors import Conflict, NotFound, PermissionDenied
 from app.extensions import db
 from catalog_schema import get_schema
@@ -169,17 +172,27 @@ def queue_query(user, *, department_id: int | None = None, sharing_type: str | N
     if sharing_type:
         stmt = stmt.where(Review.sharing_type == sharing_type)
     if waiting_days:
-        stmt = stmt.where(Review.requested_at <= utcnow() - dt.timedelta(days=waiting_days))
+        stmt = stmt.where(Review.requested_at < _waited_since(waiting_days))
     return stmt
 
 
-def due(review: Review) -> dt.datetime:
-    """When this review step should be decided (the deadline declared on the review's `open` transition)."""
-    return REVIEW.due("open", review.requested_at, lambda setting: current_app.config[setting])
+def _waited_since(working_days: int) -> dt.datetime:
+    """Reviews requested before this moment (UTC) have waited at least `working_days` working days by today:
+    requested on a local day before the `working_days`-th working day counting back from today (included)."""
+    first = workdays.add_working_days(today() + dt.timedelta(days=1), -working_days, provisional_ok=True)
+    midnight = dt.datetime.combine(first, dt.time(), ZoneInfo(current_app.config["TIMEZONE"]))
+    return midnight.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def due(review: Review) -> workdays.Due:
+    """When this review step should be decided: the deadline declared on the review's `open` transition, in
+    working days from the (local) day it was requested."""
+    return REVIEW.due("open", local(review.requested_at).date())
 
 
 def is_overdue(review: Review) -> bool:
-    return due(review) <= utcnow()
+    """Overdue once the due day has passed (the step may still be decided on the due day itself)."""
+    return due(review).on < today()
 
 
 def pending_review(entry: Entry) -> Review | None:

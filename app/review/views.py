@@ -29,7 +29,7 @@ class QueueArgs(Schema):
     sharing_type = fields.String(load_default=None, validate=validate.OneOf(
         [t.code for t in get_schema().vocabulary("sharing_type").terms]), metadata={"label": "共享类型"})
     waiting = fields.Integer(load_default=None, validate=validate.Range(min=1, max=3650),
-                             metadata={"label": "等待天数"})
+                             metadata={"label": "等待工作日数"})
 
     @pre_load
     def _blank_is_none(self, data, **kwargs):

@@ -25,7 +25,8 @@ REVIEW = Workflow(
                                   "stage": review.stage.value},
     transitions=(
         Transition("open", "进入审核环节", (), "pending", fired_by="版本提交审核或通过部门审核",
-                   deadline=Deadline("REVIEW_OVERDUE_DAYS", "每个审核环节应在此期限内处理，逾期在审核队列中标出")),
+                   deadline=Deadline("review_step_days", "每个审核环节应在此期限（工作日）内处理，逾期在审核队列中标出",
+                                     working_days=True)),
         Transition("approve", "审核通过", ("pending",), "approved", fired_by="版本通过该环节的审核"),
         Transition("return", "审核退回", ("pending",), "returned", fired_by="版本在该环节被退回"),
         Transition("cancel", "撤销", ("pending",), "cancelled", fired_by="提交被撤回或信息资源停用"),

@@ -25,7 +25,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 from blinker import Signal
 from sqlalchemy import event
 
-from app import audit
+from app import audit, workdays
 from app.accounts import ROLE_LABELS
 from app.core.errors import Conflict, InvalidInput, PermissionDenied
 from catalog_schema import Problem
@@ -77,11 +77,21 @@ class Guard:
 
 @dataclass(frozen=True)
 class Deadline:
-    """A deadline starts when the transition fires: `days` is read from the setting of that name."""
+    """A deadline starts when the transition fires. Its number is the deadline policy's `setting` (a key of
+    `app.workdays.SETTING_KEYS`, changed on the admin page 期限设置), counted in working days through the
+    working-day calendar — or in calendar days when `working_days` is False."""
 
     setting: str
     description: str
     working_days: bool = False
+
+    def due(self, start: dt.date) -> workdays.Due:
+        """When something that started on `start` is due (provisional when the calendar of a year it counts
+        through has not been entered)."""
+        days = workdays.setting(self.setting)
+        if self.working_days:
+            return workdays.deadline(start, days)
+        return workdays.Due(start + dt.timedelta(days=days))
 
 
 @dataclass(frozen=True)
@@ -141,6 +151,8 @@ class Workflow:
                     problems.append(f"{t.key} grants unknown role {g.role!r}")
             if t.internal and not t.fired_by:
                 problems.append(f"internal transition {t.key} must say what fires it")
+            if t.deadline is not None and t.deadline.setting not in workdays.SETTING_KEYS:
+                problems.append(f"{t.key}'s deadline names unknown setting {t.deadline.setting!r}")
         if self.state_enum is not None and {m.value for m in self.state_enum} != set(self._states):
             problems.append(f"states {sorted(self._states)} differ from the column's {self.state_enum.__name__}")
         if problems:
@@ -205,6 +217,14 @@ class Workflow:
     def may_create(self, key: str, actor, related: dict[str, int | None]) -> bool:
         t = self._transitions[key]
         return t.creates and not t.internal and self.granted(t, actor, related)
+
+    def check_create(self, key: str, *, actor, related: Sequence[dict[str, int | None]]) -> Transition:
+        """The permission check `create` makes, before a service validates what it was given (so a person who
+        may not act learns that first, not what was wrong with the form)."""
+        t = self._transitions[key]
+        for rel in related:
+            self._require_grant(t, actor, rel)
+        return t
 
     def _require_grant(self, t: Transition, actor, related: dict[str, int | None]) -> None:
         if t.internal:
@@ -315,12 +335,10 @@ class Workflow:
 
     # ---- deadlines ------------------------------------------------------------------------------------
 
-    def due(self, key: str, start: dt.datetime, days_of: Callable[[str], int]) -> dt.datetime | None:
-        """When something that entered by `key` is due (the hook the working-day calendar will take over)."""
+    def due(self, key: str, start: dt.date) -> workdays.Due | None:
+        """When something that entered by `key` on the day `start` is due (None: the transition has no deadline)."""
         t = self._transitions[key]
-        if t.deadline is None:
-            return None
-        return start + dt.timedelta(days=days_of(t.deadline.setting))
+        return None if t.deadline is None else t.deadline.due(start)
 
 
 def _roles(actor) -> frozenset[str]:

@@ -20,6 +20,7 @@ from app.catalog import ENTRY, VERSION, BaseRef, Entry
 from app.core.db import transaction
 from app.core.errors import PermissionDenied
 from app.extensions import db
+from app.changes import CHANGE_TASK  # noqa: F401  (the change-tracking workflows are declared on import)
 from app.imports import IMPORT_JOB  # noqa: F401  (its workflow is declared on import)
 from app.review import services as review
 from app.workflow import REGISTRY, firing
@@ -69,6 +70,8 @@ SCENARIOS = {
         review.pending_review(entry), user=user, comment="请修改。")),
     ("entry_version", "publish_directly"): (None, lambda entry, user, _d: catalog.publish_directly(
         [entry], user=user, reason="矩阵测试")),
+    ("entry", "report_update"): (_revised, lambda entry, user, _d: catalog.record_update(
+        entry, user=user, updated_on=None)),
 }
 USER_TRANSITIONS = [(w.key, t.key) for w in REGISTRY.values() for t in w.user_transitions()]
 
@@ -106,9 +109,57 @@ def imports_services():
     return services
 
 
+CHANGE_EVENT_VALUES = {"kind": "law_revision", "title": "条例修订", "legal_source": "公告〔2026〕1号",
+                       "effective_on": "2026-11-02"}
+CONTACTS = {"leader-name": "王建国", "leader-phone": "020-83123456", "leader-email": "wang@example.gov.cn"}
+
+
+def _task(people, own):
+    from app import changes
+    event = changes.record_event(people["admin"], CHANGE_EVENT_VALUES, [own.id])
+    return event.tasks[0]
+
+
+def _closed_task(people, own):
+    from app import changes
+    task = _task(people, own)
+    changes.close(task, people["admin"], "无需更新")
+    return task
+
+
+def _link_first(task, user):
+    from app import changes
+    offered = changes.services.candidates(task)
+    return changes.link(task, user, [offered[0].token])
+
+
+# change tracking: (make the object as the admin, fire the transition as `user` on 市公安局's object)
+CHANGE_SCENARIOS = {
+    ("change_event", "record"): (None, lambda _o, user, own: _changes().record_event(
+        user, CHANGE_EVENT_VALUES, [own.id])),
+    ("change_task", "link"): (_task, lambda task, user, _own: _link_first(task, user)),
+    ("change_task", "close"): (_task, lambda task, user, _own: _changes().close(task, user, "无需更新")),
+    ("change_task", "reopen"): (_closed_task, lambda task, user, _own: _changes().reopen(task, user, "重新核查")),
+    ("maintenance", "attest"): (None, lambda _o, user, own: _changes().attest(
+        own.id, user, period_start=_changes().period_of(_today())[0])),
+    ("department_contact", "register"): (None, lambda _o, user, own: _changes().register_contacts(
+        own.id, user, CONTACTS)),
+}
+
+
+def _changes():
+    from app import changes
+    return changes
+
+
+def _today():
+    from app.core.clock import today
+    return today()
+
+
 def test_every_user_transition_has_a_scenario():
     """A transition added to a declaration without a row here fails, so the matrix always covers all."""
-    assert sorted(USER_TRANSITIONS) == sorted([*SCENARIOS, *JOB_SCENARIOS])
+    assert sorted(USER_TRANSITIONS) == sorted([*SCENARIOS, *JOB_SCENARIOS, *CHANGE_SCENARIOS])
 
 
 def _state_of(workflow_key: str, entry_id: int) -> str | None:
@@ -123,6 +174,16 @@ def _snapshot(workflow_key: str, entry_id: int) -> tuple:
     """What a refused attempt must leave as it was: the state, the audit log, the number of entries."""
     return (_state_of(workflow_key, entry_id), db.session.scalar(select(func.max(AuditEntry.id))),
             db.session.scalar(select(func.count(Entry.id))))
+
+
+def _verdict(action: str, roles, scope: str, allowed: bool, expected: bool, recorded: list[str]) -> list[str]:
+    """What is wrong with one cell of a matrix: allowed where not declared (or the reverse), or not audited."""
+    if allowed != expected:
+        return [f"{sorted(roles)} {scope}: {'allowed' if allowed else 'refused'}, "
+                f"declared {'allowed' if expected else 'refused'}"]
+    if allowed and action not in recorded:
+        return [f"{sorted(roles)} {scope}: allowed but no {action} was audited"]
+    return []
 
 
 def _expected(workflow_key: str, transition_key: str, roles: frozenset[str], scope: str) -> bool:
@@ -149,6 +210,7 @@ def test_permission_matrix(workflow_key, transition_key, make_user, make_entry, 
     for (roles, scope), user in users.items():
         expected = _expected(workflow_key, transition_key, roles, scope)
         before = _snapshot(workflow_key, entry_id)
+        recorded: list[str] = []
         try:
             fire(db.session.get(Entry, entry_id), db.session.get(type(user), user.id), own_department)
             db.session.flush()
@@ -161,11 +223,7 @@ def test_permission_matrix(workflow_key, transition_key, make_user, make_entry, 
                 wrong.append(f"{sorted(roles)} {scope}: refused but changed {before} → {after}")
         finally:
             db.session.rollback()
-        if allowed != expected:
-            wrong.append(f"{sorted(roles)} {scope}: {'allowed' if allowed else 'refused'}, "
-                         f"declared {'allowed' if expected else 'refused'}")
-        elif allowed and f"{workflow_key}.{transition_key}" not in recorded:
-            wrong.append(f"{sorted(roles)} {scope}: allowed but no {workflow_key}.{transition_key} was audited")
+        wrong += _verdict(f"{workflow_key}.{transition_key}", roles, scope, allowed, expected, recorded)
     assert not wrong, f"{workflow_key}.{transition_key}:\n" + "\n".join(wrong)
 
 
@@ -206,6 +264,45 @@ def test_import_job_permission_matrix(transition_key, make_user, tmp_path):
     assert not wrong, f"import_job.{transition_key}:\n" + "\n".join(wrong)
 
 
+@pytest.mark.parametrize(("workflow_key", "transition_key"), sorted(CHANGE_SCENARIOS),
+                         ids=[f"{w}.{t}" for w, t in sorted(CHANGE_SCENARIOS)])
+def test_change_tracking_permission_matrix(workflow_key, transition_key, app, make_user, make_entry, department):
+    app.config["TODAY"] = "2026-11-30"
+    people = {"editor": make_user("editor", OWN), "admin": make_user("admin", "市政务服务数据管理局")}
+    users = {(roles, scope): make_user(sorted(roles), OWN if scope == "own" else OTHER)
+             for roles in ROLE_SETS for scope in ("own", "other")}
+    make_entry(user=people["editor"])  # a catalog update of 市公安局 a task can link
+    prepare, fire = CHANGE_SCENARIOS[(workflow_key, transition_key)]
+    own = department(OWN)
+    with transaction():
+        obj = prepare(people, own) if prepare else None
+    obj_id = obj.id if obj is not None else None
+    db.session.commit()
+
+    wrong = []
+    for (roles, scope), user in users.items():
+        expected = _expected(workflow_key, transition_key, roles, scope)
+        last_audit = db.session.scalar(select(func.max(AuditEntry.id)))
+        target = db.session.get(type(obj), obj_id) if obj is not None else None
+        before = REGISTRY[workflow_key].state_of(target) if target is not None else None
+        recorded: list[str] = []
+        try:
+            fire(target, db.session.get(type(user), user.id), department(OWN))
+            db.session.flush()
+            allowed = True
+            recorded = db.session.scalars(select(AuditEntry.action).where(AuditEntry.id > last_audit)).all()
+        except PermissionDenied:
+            allowed = False
+            changed = db.session.scalar(select(func.max(AuditEntry.id))) != last_audit or (
+                target is not None and REGISTRY[workflow_key].state_of(target) != before)
+            if changed:
+                wrong.append(f"{sorted(roles)} {scope}: refused but something changed")
+        finally:
+            db.session.rollback()
+        wrong += _verdict(f"{workflow_key}.{transition_key}", roles, scope, allowed, expected, recorded)
+    assert not wrong, f"{workflow_key}.{transition_key}:\n" + "\n".join(wrong)
+
+
 # SPEC §2, by hand: action → (single roles allowed on their own department's entry, on another's)
 SPEC = {
     ("entry", "create"): ({"editor", "admin"}, {"admin"}),
@@ -225,6 +322,17 @@ SPEC = {
     ("import_job", "confirm"): ({"editor", "admin"}, {"admin"}),
     ("import_job", "rerun"): ({"editor", "admin"}, {"admin"}),
     ("import_job", "discard"): ({"editor", "admin"}, {"admin"}),
+    # the provider keeps its entries' 更新状态 current
+    ("entry", "report_update"): ({"editor", "department_reviewer", "admin"}, {"admin"}),
+    # SPEC §6 change tracking: a department records events of its own and answers its tasks; the authority
+    # records for any department and reopens; every department attests its own maintenance, registers its contacts
+    ("change_event", "record"): ({"editor", "department_reviewer", "authority_reviewer", "admin"},
+                                 {"authority_reviewer", "admin"}),
+    ("change_task", "link"): ({"editor", "department_reviewer", "admin"}, {"admin"}),
+    ("change_task", "close"): ({"editor", "department_reviewer", "admin"}, {"admin"}),
+    ("change_task", "reopen"): ({"authority_reviewer", "admin"}, {"authority_reviewer", "admin"}),
+    ("maintenance", "attest"): ({"editor", "department_reviewer", "admin"}, {"admin"}),
+    ("department_contact", "register"): ({"editor", "department_reviewer", "admin"}, {"admin"}),
 }
 
 
