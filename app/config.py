@@ -66,6 +66,18 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "OUTBOX_LEASE_SECONDS": (300, "how long a drainer holds a claimed outbox message before another may take it"),
     "OUTBOX_MAX_BACKOFF_SECONDS": (3600, "longest wait between two tries of a failing outbox message"),
     "DEADLINE_SWEEP_MINUTE": (5, "the background worker looks for due and overdue deadlines at this minute of every hour"),
+    "SHARING_COMPLIANCE_CHECK": (False, "share requests go to the authority's compliance check before the provider answers"),
+    "EXCHANGE_URL": ("", "exchange platform / API gateway the exchange_http adapter registers subscriptions at (http://…)"),
+    "EXCHANGE_KEY": ("", "shared secret the exchange_http adapter signs its requests with (HMAC-SHA256)"),
+    "EXCHANGE_TIMEOUT_SECONDS": (10.0, "how long one call to the exchange platform may take"),
+    "ATTACHMENTS_PATH": (lambda inst: str(inst / "attachments"), "where files providers attach for download grants are kept"),
+    "ATTACHMENT_MAX_BYTES": (50 * 1024 * 1024, "largest file a provider may attach for a download grant"),
+    "DOWNLOAD_LINK_HOURS": (72, "a signed download link works for this many hours (and never after the grant ends)"),
+    "POSTGRES_VIEW_URL": ("", "PostgreSQL where the postgres_view adapter creates roles and restricted views (a role that "
+                              "may CREATE ROLE); empty = the adapter is not configured"),
+    "COMPARISON_SOURCES": ("", "databases the comparison adapter may read, as NAME=URL pairs separated by ';' "
+                               "(a provider picks one by name, never types a URL)"),
+    "COMPARISON_MAX_RECORDS": (10_000, "most records one data comparison (数据比对) request may submit"),
     "TODAY": ("", "a fixed date (YYYY-MM-DD) the registry takes as today for every deadline; empty = the real date"),
     "SMTP_HOST": ("", "mail server for e-mail notifications; empty = in-app notifications only"),
     "SMTP_PORT": (25, "port of the mail server"),

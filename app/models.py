@@ -8,4 +8,5 @@ from app.notifications import Notification  # noqa: F401
 from app.org import Department, DepartmentContact  # noqa: F401
 from app.outbox import OutboxMessage  # noqa: F401
 from app.review import Review  # noqa: F401
+from app.sharing import AdapterSettings, Grant, ShareRequest, Suspension  # noqa: F401
 from app.workdays import CalendarDay, CalendarYear, DeadlineSetting  # noqa: F401

@@ -32,6 +32,8 @@ class Term:
     other: bool = False
     # update cycles: how long after an update the next one is expected, e.g. {"months": 3} (None: no fixed cycle)
     interval: dict | None = field(default=None, hash=False, compare=False)
+    # sharing methods: the data-access adapter that provides a grant of this method (app/adapters)
+    adapter: str | None = None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ class Role(str, enum.Enum):
     department_reviewer = "department_reviewer"
     authority_reviewer = "authority_reviewer"
     seeker = "seeker"
+    responder = "responder"
     admin = "admin"
 
     @property
@@ -32,6 +33,7 @@ ROLE_LABELS = {
     "department_reviewer": "部门审核员",
     "authority_reviewer": "主管部门审核员",
     "seeker": "使用部门用户",
+    "responder": "信息共享责任人",
     "admin": "平台管理员",
 }
 

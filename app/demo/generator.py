@@ -41,6 +41,7 @@ DEMO_USERS = [
     ("authority", "主管部门审核员", Role.authority_reviewer, "001"),
     ("editor", "公安局编目员", Role.editor, None),
     ("reviewer", "公安局审核员", Role.department_reviewer, None),
+    ("responder", "公安局信息共享责任人", Role.responder, None),
     ("seeker", "民政局用户", Role.seeker, None),
 ]
 EDITOR_DEPARTMENT = "市公安局"

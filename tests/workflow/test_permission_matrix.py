@@ -21,6 +21,7 @@ from app.core.db import transaction
 from app.core.errors import PermissionDenied
 from app.extensions import db
 from app.changes import CHANGE_TASK  # noqa: F401  (the change-tracking workflows are declared on import)
+from app.sharing import REQUEST  # noqa: F401  (the sharing workflows are declared on import)
 from app.imports import IMPORT_JOB  # noqa: F401  (its workflow is declared on import)
 from app.review import services as review
 from app.workflow import REGISTRY, firing
@@ -152,6 +153,105 @@ def _changes():
     return changes
 
 
+# ---- sharing: 市公安局 (OWN) provides one entry and asks 市教育局 (THIRD) for another ----------------------------------
+
+THIRD = "市教育局"
+ASK = {"purpose": "核验", "scenario": "业务办理时核验", "usage_scope": "本部门", "period_from": "2026-11-30",
+       "period_until": "2027-11-29", "basis-姓名": "《某条例》第三条", "basis-公民身份号码": "《某条例》第三条"}
+
+
+def _sharing():
+    from app import sharing
+    return sharing
+
+
+def _ask(entry, user):
+    return _sharing().submit(entry, user, ASK, ["姓名"])
+
+
+def _from_own(people, _own):
+    """市教育局 asks for 市公安局's entry: 公安局 answers (relation "provider")."""
+    return _ask(people["own_entry"], people["third_seeker"])
+
+
+def _to_third(people, _own):
+    """市公安局 asks for 市教育局's entry (relation "requester")."""
+    return _ask(people["third_entry"], people["own_seeker"])
+
+
+def _refused_to_own(people, own):
+    request = _to_third(people, own)
+    _sharing().refuse(request, people["admin"], "不符合共享条件")
+    return request
+
+
+def _escalated(people, own):
+    request = _refused_to_own(people, own)
+    _sharing().escalate(request, people["own_seeker"], "属法定职责")
+    return request
+
+
+def _in_check(people, _own, district=False):
+    from flask import current_app
+    current_app.config["SHARING_COMPLIANCE_CHECK"] = True
+    try:
+        return _ask(people["own_entry"], people["district_seeker" if district else "third_seeker"])
+    finally:
+        current_app.config["SHARING_COMPLIANCE_CHECK"] = False
+
+
+def _grant(people, own, state="provisioning"):
+    from app.sharing import GrantState
+    request = _from_own(people, own)
+    grant = _sharing().approve(request, people["admin"], {}, ["姓名"])
+    with firing():
+        grant.state = GrantState(state)
+    return grant
+
+
+def _grant_to_own(people, own):
+    """An active grant of 市教育局's entry to 市公安局 (relation "consumer")."""
+    from app.sharing import GrantState
+    request = _to_third(people, own)
+    grant = _sharing().approve(request, people["admin"], {}, ["姓名"])
+    with firing():
+        grant.state = GrantState.active
+    return grant
+
+
+SHARING_SCENARIOS = {
+    ("share_request", "submit"): (None, lambda _o, user, _own, people: _ask(people["third_entry"], user)),
+    ("share_request", "pass_check"): (_in_check, lambda r, user, *_: _sharing().pass_check(r, user)),
+    ("share_request", "pass_check_forward"): (lambda p, o: _in_check(p, o, district=True),
+                                              lambda r, user, *_: _sharing().pass_check(r, user)),
+    ("share_request", "reject_check"): (_in_check, lambda r, user, *_: _sharing().reject_check(r, user, "不合规")),
+    ("share_request", "forward"): (lambda p, o: _ask(p["own_entry"], p["district_seeker"]),
+                                   lambda r, user, *_: _sharing().forward(r, user)),
+    ("share_request", "approve"): (_from_own, lambda r, user, *_: _sharing().approve(r, user, {}, ["姓名"])),
+    ("share_request", "refuse"): (_from_own, lambda r, user, *_: _sharing().refuse(r, user, "不符合条件")),
+    ("share_request", "escalate"): (_refused_to_own, lambda r, user, *_: _sharing().escalate(r, user, "属法定职责")),
+    ("share_request", "rule_share"): (_escalated, lambda r, user, *_: _sharing().rule(
+        r, user, share=True, ruling="应当共享")),
+    ("share_request", "rule_not_share"): (_escalated, lambda r, user, *_: _sharing().rule(
+        r, user, share=False, ruling="不予共享")),
+    ("share_request", "withdraw"): (_to_third, lambda r, user, *_: _sharing().withdraw(r, user)),
+    ("share_grant", "retry"): (lambda p, o: _grant(p, o, "failed"), lambda g, user, *_: _sharing().retry(g, user)),
+    ("share_grant", "attach"): (_grant, lambda g, user, *_: _sharing().attach(g, user, "grant.csv", "数据.csv")),
+    ("share_grant", "compare"): (lambda p, o: _grant_to_own(p, o),
+                                 lambda g, user, *_: _sharing().GRANT.fire("compare", g, actor=user, note="1 条记录")),
+    ("share_grant", "reissue"): (lambda p, o: _grant_to_own(p, o),
+                                 lambda g, user, *_: _sharing().reissue(g, user)),
+    ("share_grant", "revoke"): (lambda p, o: _grant(p, o, "active"),
+                                lambda g, user, *_: _sharing().revoke(g, user, "超范围使用")),
+    ("sharing_suspension", "suspend"): (None, lambda _o, user, _own, people: _sharing().suspend(
+        people["third"].id, user, "逾期未更新目录")),
+    ("sharing_suspension", "lift"): (lambda p, o: _sharing().suspend(p["third"].id, p["admin"], "逾期"),
+                                     lambda s, user, *_: _sharing().lift(s, user, "已整改")),
+}
+# the requester is always the user's own department: there is no asking on another department's behalf
+SELF_RELATED = {("share_request", "submit")}
+
+
 def _today():
     from app.core.clock import today
     return today()
@@ -159,7 +259,7 @@ def _today():
 
 def test_every_user_transition_has_a_scenario():
     """A transition added to a declaration without a row here fails, so the matrix always covers all."""
-    assert sorted(USER_TRANSITIONS) == sorted([*SCENARIOS, *JOB_SCENARIOS, *CHANGE_SCENARIOS])
+    assert sorted(USER_TRANSITIONS) == sorted([*SCENARIOS, *JOB_SCENARIOS, *CHANGE_SCENARIOS, *SHARING_SCENARIOS])
 
 
 def _state_of(workflow_key: str, entry_id: int) -> str | None:
@@ -188,6 +288,8 @@ def _verdict(action: str, roles, scope: str, allowed: bool, expected: bool, reco
 
 def _expected(workflow_key: str, transition_key: str, roles: frozenset[str], scope: str) -> bool:
     transition = REGISTRY[workflow_key].transition(transition_key)
+    if (workflow_key, transition_key) in SELF_RELATED:
+        scope = "own"
     return any(g.role in roles and (g.relation is None or scope == "own") for g in transition.grants)
 
 
@@ -303,6 +405,52 @@ def test_change_tracking_permission_matrix(workflow_key, transition_key, app, ma
     assert not wrong, f"{workflow_key}.{transition_key}:\n" + "\n".join(wrong)
 
 
+@pytest.mark.parametrize(("workflow_key", "transition_key"), sorted(SHARING_SCENARIOS),
+                         ids=[f"{w}.{t}" for w, t in sorted(SHARING_SCENARIOS)])
+def test_sharing_permission_matrix(workflow_key, transition_key, app, make_user, make_entry, department):
+    app.config["TODAY"] = "2026-11-30"
+    app.config["EXCHANGE_URL"] = ""  # no adapter is called inside a transition anyway (the outbox does it later)
+    people = {"editor": make_user("editor", OWN), "admin": make_user("admin", "市政务服务数据管理局"),
+              "third_editor": make_user("editor", THIRD), "third_seeker": make_user("seeker", THIRD),
+              "own_seeker": make_user("seeker", OWN), "district_seeker": make_user("seeker", "东城区民政局"),
+              "third": department(THIRD)}
+    users = {(roles, scope): make_user(sorted(roles), OWN if scope == "own" else OTHER)
+             for roles in ROLE_SETS for scope in ("own", "other")}
+    people["own_entry"] = make_entry(user=people["editor"])
+    people["third_entry"] = make_entry(user=people["third_editor"], provider=department(THIRD).id,
+                                       name="学籍信息", category_code="101001")
+    prepare, fire = SHARING_SCENARIOS[(workflow_key, transition_key)]
+    with transaction():
+        people = {k: (db.session.merge(v) if hasattr(v, "_sa_instance_state") else v) for k, v in people.items()}
+        obj = prepare(people, department(OWN)) if prepare else None
+    obj_id = obj.id if obj is not None else None
+    db.session.commit()
+
+    wrong = []
+    for (roles, scope), user in users.items():
+        expected = _expected(workflow_key, transition_key, roles, scope)
+        last_audit = db.session.scalar(select(func.max(AuditEntry.id)))
+        target = db.session.get(type(obj), obj_id) if obj is not None else None
+        before = REGISTRY[workflow_key].state_of(target) if target is not None else None
+        current = {k: (db.session.merge(v) if hasattr(v, "_sa_instance_state") else v) for k, v in people.items()}
+        recorded: list[str] = []
+        try:
+            fire(target, db.session.get(type(user), user.id), department(OWN), current)
+            db.session.flush()
+            allowed = True
+            recorded = db.session.scalars(select(AuditEntry.action).where(AuditEntry.id > last_audit)).all()
+        except PermissionDenied:
+            allowed = False
+            changed = db.session.scalar(select(func.max(AuditEntry.id))) != last_audit or (
+                target is not None and REGISTRY[workflow_key].state_of(target) != before)
+            if changed:
+                wrong.append(f"{sorted(roles)} {scope}: refused but something changed")
+        finally:
+            db.session.rollback()
+        wrong += _verdict(f"{workflow_key}.{transition_key}", roles, scope, allowed, expected, recorded)
+    assert not wrong, f"{workflow_key}.{transition_key}:\n" + "\n".join(wrong)
+
+
 # SPEC §2, by hand: action → (single roles allowed on their own department's entry, on another's)
 SPEC = {
     ("entry", "create"): ({"editor", "admin"}, {"admin"}),
@@ -333,6 +481,28 @@ SPEC = {
     ("change_task", "reopen"): ({"authority_reviewer", "admin"}, {"authority_reviewer", "admin"}),
     ("maintenance", "attest"): ({"editor", "department_reviewer", "admin"}, {"admin"}),
     ("department_contact", "register"): ({"editor", "department_reviewer", "admin"}, {"admin"}),
+    # SPEC §7: a department's seekers, editors and reviewers ask (always for their own department); the provider's
+    # 信息共享责任人 answers; the authority checks, forwards, coordinates and rules; the provider provides and revokes
+    ("share_request", "submit"): ({"seeker", "editor", "department_reviewer"},
+                                  {"seeker", "editor", "department_reviewer"}),
+    ("share_request", "pass_check"): ({"authority_reviewer", "admin"}, {"authority_reviewer", "admin"}),
+    ("share_request", "pass_check_forward"): ({"authority_reviewer", "admin"}, {"authority_reviewer", "admin"}),
+    ("share_request", "reject_check"): ({"authority_reviewer", "admin"}, {"authority_reviewer", "admin"}),
+    ("share_request", "forward"): ({"authority_reviewer", "admin"}, {"authority_reviewer", "admin"}),
+    ("share_request", "approve"): ({"responder", "admin"}, {"admin"}),
+    ("share_request", "refuse"): ({"responder", "admin"}, {"admin"}),
+    ("share_request", "escalate"): ({"seeker", "editor", "department_reviewer"}, set()),
+    ("share_request", "rule_share"): ({"authority_reviewer", "admin"}, {"authority_reviewer", "admin"}),
+    ("share_request", "rule_not_share"): ({"authority_reviewer", "admin"}, {"authority_reviewer", "admin"}),
+    ("share_request", "withdraw"): ({"seeker", "editor", "department_reviewer"}, set()),
+    ("share_grant", "retry"): ({"responder", "editor", "authority_reviewer", "admin"},
+                               {"authority_reviewer", "admin"}),
+    ("share_grant", "attach"): ({"responder", "editor", "admin"}, {"admin"}),
+    ("share_grant", "revoke"): ({"responder", "authority_reviewer", "admin"}, {"authority_reviewer", "admin"}),
+    ("share_grant", "reissue"): ({"seeker", "editor", "department_reviewer"}, set()),
+    ("share_grant", "compare"): ({"seeker", "editor", "department_reviewer"}, set()),
+    ("sharing_suspension", "suspend"): ({"authority_reviewer", "admin"}, {"authority_reviewer", "admin"}),
+    ("sharing_suspension", "lift"): ({"authority_reviewer", "admin"}, {"authority_reviewer", "admin"}),
 }
 
 

@@ -1,0 +1,15 @@
+"""Sharing (共享申请与授权): share requests, grants and their hand-off to the data-access adapters, suspensions.
+What other modules may use."""
+from . import handoff, policy  # noqa: F401  (handoff registers the outbox consumers)
+from .models import AdapterSettings, Grant, GrantState, RequestState, ShareRequest, Suspension
+from .reminders import SharingSweep, sweep
+from .services import (adapter_for, approve, asking, attach, escalate, expire_due, forward, lift, pass_check, refuse,
+                       reissue, reject_check, retry, revoke, rule, save_settings, submit, suspend, withdraw)
+from .tasks import init_app, run_sweep
+from .views import bp
+from .workflows import GRANT, REQUEST, SUSPENSION
+
+__all__ = ["GRANT", "REQUEST", "SUSPENSION", "AdapterSettings", "Grant", "GrantState", "RequestState", "ShareRequest",
+           "SharingSweep", "Suspension", "adapter_for", "approve", "asking", "attach", "bp", "escalate", "expire_due",
+           "forward", "init_app", "lift", "pass_check", "policy", "refuse", "reject_check", "retry", "revoke", "rule",
+           "reissue", "run_sweep", "save_settings", "submit", "suspend", "sweep", "withdraw"]
