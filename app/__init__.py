@@ -45,15 +45,17 @@ def create_app(config: dict | None = None) -> Flask:
     from .core import http
     http.init_app(app)  # converters and headers, before any route is registered
 
-    from . import (accounts, adapters, admin, catalog, changes, imports, indexing, models,  # noqa: F401
+    from . import (accounts, adapters, admin, catalog, changes, demands, imports, indexing, models,  # noqa: F401
                    notifications, portal, review, sharing, workdays)
     for blueprint in (accounts.bp, portal.bp, catalog.bp, review.bp, imports.bp, admin.bp, admin.health_bp,
-                      admin.users_bp, workdays.bp, notifications.bp, changes.bp, sharing.bp, adapters.bp):
+                      admin.users_bp, workdays.bp, notifications.bp, changes.bp, sharing.bp, sharing.reports_bp,
+                      demands.bp, adapters.bp):
         app.register_blueprint(blueprint)
     imports.tasks.init_app(app)
     notifications.init_app(app)  # the header's unread count
     changes.init_app(app)  # the hourly deadline sweep, on the same job queue
     sharing.init_app(app)  # the hourly sharing sweep: expiry, overdue requests and grants
+    demands.init_app(app)  # the hourly demand sweep: overdue answers and registrations
     accounts.init_protection(app)  # sessions and rate limits, attached to the registered endpoints
 
     from .cli import catalog_cli
@@ -142,7 +144,7 @@ def _register_request_hooks(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from catalog_schema import get_schema
 
-    from . import catalog, changes, imports, review, sharing
+    from . import catalog, changes, demands, imports, review, sharing
     from .admin import policy as admin_policy
     from .core.timefmt import format_datetime
 
@@ -160,6 +162,7 @@ def _register_template_helpers(app: Flask) -> None:
             "review": review.policy.can_see_queue(current_user),
             "deadlines": changes.policy.can_use(current_user),
             "sharing": sharing.policy.can_use(current_user),
+            "demands": demands.policy.can_read(current_user),
             "workflows": admin_policy.can_read_workflows(current_user),
         }}
 

@@ -71,6 +71,7 @@ def demo(entries, seed, force):
         with click.progressbar(length=entries, label="生成演示目录") as bar:
             stats = demo_data.generate(entries, seed=seed or demo_data.DEFAULT_SEED, progress=bar.update)
         demo_data.generate_deadlines()
+        demo_data.generate_requests()
     except DomainError as error:
         _fail(error)
     _reindex()

@@ -3,10 +3,12 @@ from app.accounts import LoginFailure, RateLimitCounter, User, UserRole, UserSes
 from app.audit import AuditEntry  # noqa: F401
 from app.catalog import Category, CodeSequence, Entry, EntryUpdate, EntryVersion  # noqa: F401
 from app.changes import Attestation, ChangeEvent, ChangeTask, ChangeTaskLink  # noqa: F401
+from app.demands import Demand  # noqa: F401
 from app.imports import ImportJob  # noqa: F401
 from app.notifications import Notification  # noqa: F401
 from app.org import Department, DepartmentContact  # noqa: F401
 from app.outbox import OutboxMessage  # noqa: F401
 from app.review import Review  # noqa: F401
 from app.sharing import AdapterSettings, Grant, ShareRequest, Suspension  # noqa: F401
+from app.sharing import ErrorReport  # noqa: F401
 from app.workdays import CalendarDay, CalendarYear, DeadlineSetting  # noqa: F401

@@ -198,6 +198,19 @@ def make_user(app, department):
 
 
 @pytest.fixture
+def clock(app):
+    """clock("2026-09-25") sets the day the app takes as today (CATALOG_TODAY): every deadline, and the
+    timestamps it stores, follow it (app/core/clock.py). Tests move it; nothing sleeps."""
+    import datetime as dt
+
+    def set_today(day):
+        app.config["TODAY"] = dt.date.fromisoformat(day) if isinstance(day, str) else day
+        return app.config["TODAY"]
+
+    return set_today
+
+
+@pytest.fixture
 def admin(make_user):
     return make_user("admin", "市政务服务数据管理局")
 

@@ -59,6 +59,18 @@ def test_demo_builds_a_published_catalog_once(app):
     assert db.session.scalar(select(func.count(Entry.id))) == 120
 
 
+def test_demo_gives_every_workflow_page_something_to_show(app):
+    from app.changes import ChangeEvent
+    from app.demands import Demand
+    from app.sharing import ShareRequest
+
+    result = run(app, "demo", "--entries", "120")
+    assert result.exit_code == 0, result.output
+    counts = {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+              for model in (ChangeEvent, ShareRequest, Demand)}
+    assert counts == {"change_event": 2, "share_request": 1, "demand": 2}
+
+
 def test_default_demo_is_a_realistic_catalog(app):
     """≥ 40 departments, ≥ 600 entries over the three classes, every sharing type and format, some open."""
     from app.catalog.models import EntryVersion

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app import catalog, changes, imports, review, sharing  # noqa: F401  (their workflows are declared, and registered, on import)
+from app import catalog, changes, demands, imports, review, sharing  # noqa: F401  (their workflows are declared, and registered, on import)
 from app.workflow import REGISTRY, Edge, Node, Workflow, render_mermaid, render_svg
 
 # the order the page and the docs show them in; workflows declared later are appended
 ORDER = ("entry", "entry_version", "review", "import_job", "change_event", "change_task", "maintenance",
-         "department_contact", "share_request", "share_grant", "sharing_suspension")
+         "department_contact", "share_request", "share_grant", "sharing_suspension", "error_report",
+         "demand")
 
 
 def workflows() -> list[Workflow]:

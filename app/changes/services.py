@@ -17,9 +17,11 @@ from app import workdays
 from app.catalog import Entry, EntryStatus, EntryVersion, VersionState, overdue_counts, overdue_query
 from app.core.clock import today
 from app.core.errors import InvalidInput, NotFound
+from app.core.fields import date_field as _date
+from app.core.fields import text_field as _text
 from app.extensions import db
 from app.org import CONTACT_ROLES, Department, DepartmentContact, contact_problems, current_contacts, normalize_phone
-from catalog_schema import Problem, control_character, control_character_message
+from catalog_schema import Problem
 
 from . import notices
 from .models import EVENT_KINDS, LINK_KINDS, Attestation, ChangeEvent, ChangeTask, ChangeTaskLink, TaskState
@@ -28,40 +30,6 @@ from .workflows import CHANGE_EVENT, CHANGE_TASK, CONTACT, MAINTENANCE
 # how far back a department's own catalog changes are offered for linking to a task (a change may be made a
 # little before the law takes effect)
 CANDIDATE_LOOKBACK_DAYS = 90
-
-
-# ---- small parsing helpers --------------------------------------------------------------------------------
-
-def _text(values: dict, key: str, label: str, limit: int, problems: list, *, required=True, multiline=False) -> str:
-    value = (values.get(key) or "").strip()
-    if not value:
-        if required:
-            problems.append(Problem(key, label, f"「{label}」为必填项", f"{key} is required"))
-        return ""
-    if len(value) > limit:
-        problems.append(Problem(key, label, f"「{label}」不能超过 {limit} 个字符", f"{key} is longer than {limit}"))
-    character = control_character(value, multiline=multiline)
-    if character:
-        problems.append(Problem(key, label, control_character_message(label, character),
-                                f"{key} contains a control character"))
-    return value
-
-
-def _date(values: dict, key: str, label: str, problems: list, *, default: dt.date | None = None) -> dt.date | None:
-    raw = values.get(key)
-    if isinstance(raw, dt.date):
-        return raw
-    text = (raw or "").strip()
-    if not text:
-        if default is None:
-            problems.append(Problem(key, label, f"「{label}」为必填项", f"{key} is required"))
-        return default
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        problems.append(Problem(key, label, f"「{label}」“{text[:20]}”不是有效日期（格式：2026-11-30）",
-                                f"{key} is not a date (YYYY-MM-DD)"))
-        return None
 
 
 def _within_a_year(day: dt.date | None, key: str, label: str, problems: list, *, future: bool) -> None:
@@ -84,8 +52,8 @@ def record_event(user, values: dict, department_ids: list) -> ChangeEvent:
     kind = (values.get("kind") or "").strip()
     if kind not in EVENT_KINDS:
         problems.append(Problem("kind", "变更类型", "请选择「变更类型」：法规修订、职能调整或机构变更", "kind is required"))
-    title = _text(values, "title", "变更内容", 200, problems)
-    source = _text(values, "legal_source", "依据文件", 300, problems)
+    title = _text(values, "title", "变更内容", 200, problems, multiline=False)
+    source = _text(values, "legal_source", "依据文件", 300, problems, multiline=False)
     description = _text(values, "description", "说明", 2000, problems, required=False, multiline=True)
     effective_on = _date(values, "effective_on", "生效日期", problems)
     _within_a_year(effective_on, "effective_on", "生效日期", problems, future=True)
@@ -620,6 +588,16 @@ def department_desk(department: Department, on: dt.date | None = None) -> Depart
     if desk.overdue_entry_count:
         desk.todo.append(TodoItem("freshness", f"{desk.overdue_entry_count} 条信息资源逾期未更新", None, "overdue",
                                   url_for("changes.desk", _anchor="freshness")))
+    # error reports (数据疑问) to verify: app.sharing is a sibling layer, so it is found through the workflow registry
+    from app.workflow import REGISTRY
+
+    reports = REGISTRY.get("error_report")
+    waiting = reports.model.awaiting_verification(department.id, day) if reports is not None else None
+    if waiting is not None and waiting.count:
+        desk.todo.append(TodoItem("error_report", f"核查数据疑问：{waiting.count} 件待答复"
+                                  + (f"（{waiting.overdue} 件已逾期）" if waiting.overdue else ""),
+                                  waiting.due_on, waiting.status, url_for("reports.queue", box="provider"),
+                                  waiting.provisional))
     rank = {"overdue": 0, "due": 1}
     desk.todo.sort(key=lambda t: (rank.get(t.status, 2), t.due_on or dt.date.max))
     return desk

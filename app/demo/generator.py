@@ -223,7 +223,7 @@ def generate(entries: int, *, seed: int = DEFAULT_SEED, batch: int = 200,
     return stats
 
 
-__all__ = ["DATA", "DEFAULT_SEED", "DEMO_PASSWORD", "DEMO_USERS", "generate", "generate_deadlines", "is_empty", "load_reference_data"]
+__all__ = ["DATA", "DEFAULT_SEED", "DEMO_PASSWORD", "DEMO_USERS", "generate", "generate_deadlines", "generate_requests", "is_empty", "load_reference_data"]
 
 
 # ---- deadlines: a change event, contacts and a maintenance attestation, relative to today ----------------------
@@ -276,3 +276,35 @@ def generate_deadlines() -> None:
             [civil.id, by_name["市卫生健康委员会"].id] if "市卫生健康委员会" in by_name else [civil.id])
         start, _end = changes.period_of(day)
         changes.attest(police.id, editor, period_start=start.isoformat(), note="已逐条核对本部门目录。")
+
+
+def generate_requests() -> None:
+    """What the 共享 and 需求目录 pages show on a fresh demo: a share request waiting for an answer (公安局's if it
+    has a conditional entry), a demand
+    addressed to 公安局 and one waiting for the authority to assign it."""
+    from app import demands, sharing
+    from app.core.clock import today
+
+    day = today()
+    with transaction():
+        seeker = db.session.scalar(select(User).where(User.username == "seeker"))
+        by_name = {d.name: d for d in db.session.scalars(select(Department))}
+        police = by_name[EDITOR_DEPARTMENT]
+        published = db.session.scalars(select(Entry).where(Entry.department_id != seeker.department_id,
+                                                           Entry.status == catalog.EntryStatus.published)
+                                       .order_by(Entry.department_id != police.id, Entry.id).limit(500)).all()
+        entry = next((e for e in published if e.published_version.data.get("sharing_type") == "conditional"), None)
+        if entry is not None:
+            names = [i["name"] for i in entry.published_version.data.get("data_items") or []][:2]
+            sharing.submit(entry, seeker, {
+                "purpose": "最低生活保障对象家庭经济状况核对", "scenario": "低保审批时核验申请人身份与户籍",
+                "usage_scope": "市民政局社会救助科", "period_from": day.isoformat(),
+                "period_until": (day + dt.timedelta(days=365)).isoformat(),
+                **{f"basis-{n}": "《社会救助暂行办法》第十一条" for n in names}}, names)
+        demands.file(seeker, {"title": "低保申请人名下机动车登记信息", "items": "姓名、公民身份号码、号牌号码、车辆类型",
+                              "purpose": "核对低保申请家庭财产状况", "scenario": "低保审批入户调查前比对",
+                              "legal_basis": "《社会救助暂行办法》第十一条", "urgency": "urgent",
+                              "target_department": str(police.id)})
+        demands.file(seeker, {"title": "困难群众医疗费用支出信息", "items": "姓名、公民身份号码、年度自付医疗费用",
+                              "purpose": "支出型贫困家庭认定", "scenario": "救助对象认定",
+                              "legal_basis": "《社会救助暂行办法》第二十八条", "urgency": "normal"})

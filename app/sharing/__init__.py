@@ -6,10 +6,14 @@ from .reminders import SharingSweep, sweep
 from .services import (adapter_for, approve, asking, attach, escalate, expire_due, forward, lift, pass_check, refuse,
                        reissue, reject_check, retry, revoke, rule, save_settings, submit, suspend, withdraw)
 from .tasks import init_app, run_sweep
+from . import reports
+from .reports import REPORT, ErrorReport, ReportState
+from .reports import bp as reports_bp
 from .views import bp
 from .workflows import GRANT, REQUEST, SUSPENSION
 
-__all__ = ["GRANT", "REQUEST", "SUSPENSION", "AdapterSettings", "Grant", "GrantState", "RequestState", "ShareRequest",
+__all__ = ["GRANT", "REPORT", "REQUEST", "SUSPENSION", "AdapterSettings", "ErrorReport", "Grant", "GrantState",
+           "ReportState", "RequestState", "ShareRequest",
            "SharingSweep", "Suspension", "adapter_for", "approve", "asking", "attach", "bp", "escalate", "expire_due",
            "forward", "init_app", "lift", "pass_check", "policy", "refuse", "reject_check", "retry", "revoke", "rule",
-           "reissue", "run_sweep", "save_settings", "submit", "suspend", "sweep", "withdraw"]
+           "reissue", "reports", "reports_bp", "run_sweep", "save_settings", "submit", "suspend", "sweep", "withdraw"]

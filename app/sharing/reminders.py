@@ -13,6 +13,7 @@ from app.core.clock import today
 from app.extensions import db
 
 from .models import RequestState, ShareRequest
+from .reports import flag_overdue as flag_overdue_reports
 from .services import _path, expire_due, overdue_grants, overdue_requests, provider_people
 
 
@@ -33,6 +34,7 @@ WHO_ACTS = {  # the step → who must act on it
 def sweep(on: dt.date | None = None) -> SharingSweep:
     day = on or today()
     result = SharingSweep(expired=expire_due(day))
+    result.overdue += flag_overdue_reports(day)  # error reports past their verification deadline, once
     authority = notifications.users_with_roles(["authority_reviewer"])
     for request in overdue_requests(day):
         people = [*authority]

@@ -20,9 +20,11 @@ from app.catalog import Entry, EntryStatus
 from app.core.clock import today
 from app.core.db import utcnow
 from app.core.errors import InvalidInput, NotFound, PermissionDenied
+from app.core.fields import date_field as _date
+from app.core.fields import text_field as _text
 from app.extensions import db
 from app.org import Department, current_contacts
-from catalog_schema import Problem, control_character, control_character_message, get_schema
+from catalog_schema import Problem, get_schema
 
 from .models import AdapterSettings, Grant, GrantState, RequestState, ShareRequest, Suspension
 from .workflows import GRANT, REQUEST, SUSPENSION
@@ -33,37 +35,6 @@ OPEN_STATES = (RequestState.compliance_check, RequestState.forwarding, RequestSt
 
 
 # ---- parsing --------------------------------------------------------------------------------------------------
-
-def _text(values: dict, key: str, label: str, limit: int, problems: list, *, required=True, multiline=True) -> str:
-    value = (values.get(key) or "").strip()
-    if not value:
-        if required:
-            problems.append(Problem(key, label, f"「{label}」为必填项", f"{key} is required"))
-        return ""
-    if len(value) > limit:
-        problems.append(Problem(key, label, f"「{label}」不能超过 {limit} 个字符", f"{key} is longer than {limit}"))
-    character = control_character(value, multiline=multiline)
-    if character:
-        problems.append(Problem(key, label, control_character_message(label, character),
-                                f"{key} contains a control character"))
-    return value
-
-
-def _date(values: dict, key: str, label: str, problems: list) -> dt.date | None:
-    raw = values.get(key)
-    if isinstance(raw, dt.date):
-        return raw
-    text = (raw or "").strip()
-    if not text:
-        problems.append(Problem(key, label, f"「{label}」为必填项", f"{key} is required"))
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        problems.append(Problem(key, label, f"「{label}」“{text[:20]}”不是有效日期（格式：2026-11-30）",
-                                f"{key} is not a date (YYYY-MM-DD)"))
-        return None
-
 
 def _period(values: dict, problems: list, *, within: tuple[dt.date, dt.date] | None = None):
     start = _date(values, "period_from", "使用期限起", problems)

@@ -1,7 +1,6 @@
 """Change-tracking fixtures: a clock the test moves (config TODAY), people of two departments and the authority."""
 from __future__ import annotations
 
-import datetime as dt
 
 import pytest
 from sqlalchemy import select
@@ -9,17 +8,6 @@ from sqlalchemy import select
 from app.extensions import db
 
 OWN, OTHER, AUTHORITY = "市公安局", "市民政局", "市政务服务数据管理局"
-
-
-@pytest.fixture
-def clock(app):
-    """clock("2026-09-25") sets today for the app (every request and service reads it)."""
-
-    def set_today(day):
-        app.config["TODAY"] = dt.date.fromisoformat(day) if isinstance(day, str) else day
-        return app.config["TODAY"]
-
-    return set_today
 
 
 @pytest.fixture

@@ -24,14 +24,6 @@ def eight_items(**overrides) -> dict:
 
 
 @pytest.fixture
-def clock(app):
-    def set_today(day):
-        app.config["TODAY"] = dt.date.fromisoformat(day) if isinstance(day, str) else day
-        return app.config["TODAY"]
-    return set_today
-
-
-@pytest.fixture
 def people(make_user):
     return {
         "seeker": make_user("seeker", REQUESTER),

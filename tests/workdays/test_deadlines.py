@@ -14,7 +14,8 @@ from tests.portal.test_portal import login
 DEFAULTS = {"change_update_days": 15, "share_reply_days": 10, "share_provide_days": 5, "error_verify_days": 10,
             "contacts_change_days": 5, "maintenance_period_months": 3, "log_retention_years": 3,
             "review_step_days": 5, "reminder_offsets": (3, 1), "share_reply_days_on_platform": 10,
-            "share_compliance_days": 2, "share_forward_days": 5}
+            "share_compliance_days": 2, "share_forward_days": 5, "demand_answer_days": 10,
+            "demand_register_days": 15}
 
 
 def test_defaults(app):

@@ -21,6 +21,7 @@ from app.core.db import transaction
 from app.core.errors import PermissionDenied
 from app.extensions import db
 from app.changes import CHANGE_TASK  # noqa: F401  (the change-tracking workflows are declared on import)
+from app.demands import DEMAND  # noqa: F401  (the demand workflow is declared on import)
 from app.sharing import REQUEST  # noqa: F401  (the sharing workflows are declared on import)
 from app.imports import IMPORT_JOB  # noqa: F401  (its workflow is declared on import)
 from app.review import services as review
@@ -136,14 +137,14 @@ def _link_first(task, user):
 
 # change tracking: (make the object as the admin, fire the transition as `user` on 市公安局's object)
 CHANGE_SCENARIOS = {
-    ("change_event", "record"): (None, lambda _o, user, own: _changes().record_event(
+    ("change_event", "record"): (None, lambda _o, user, own, *_: _changes().record_event(
         user, CHANGE_EVENT_VALUES, [own.id])),
-    ("change_task", "link"): (_task, lambda task, user, _own: _link_first(task, user)),
-    ("change_task", "close"): (_task, lambda task, user, _own: _changes().close(task, user, "无需更新")),
-    ("change_task", "reopen"): (_closed_task, lambda task, user, _own: _changes().reopen(task, user, "重新核查")),
-    ("maintenance", "attest"): (None, lambda _o, user, own: _changes().attest(
+    ("change_task", "link"): (_task, lambda task, user, _own, *_: _link_first(task, user)),
+    ("change_task", "close"): (_task, lambda task, user, _own, *_: _changes().close(task, user, "无需更新")),
+    ("change_task", "reopen"): (_closed_task, lambda task, user, _own, *_: _changes().reopen(task, user, "重新核查")),
+    ("maintenance", "attest"): (None, lambda _o, user, own, *_: _changes().attest(
         own.id, user, period_start=_changes().period_of(_today())[0])),
-    ("department_contact", "register"): (None, lambda _o, user, own: _changes().register_contacts(
+    ("department_contact", "register"): (None, lambda _o, user, own, *_: _changes().register_contacts(
         own.id, user, CONTACTS)),
 }
 
@@ -248,8 +249,51 @@ SHARING_SCENARIOS = {
     ("sharing_suspension", "lift"): (lambda p, o: _sharing().suspend(p["third"].id, p["admin"], "逾期"),
                                      lambda s, user, *_: _sharing().lift(s, user, "已整改")),
 }
+# demands: 市公安局 (OWN) is the target of one demand of 市教育局, and files one of its own to 市教育局
+DEMAND_VALUES = {"title": "户籍信息", "items": "姓名", "purpose": "核验", "scenario": "业务办理", "legal_basis": "《某条例》第三条"}
+
+
+def _demands():
+    from app import demands
+    return demands
+
+
+def _demand_to_own(people, own):
+    return _demands().file(people["third_seeker"], {**DEMAND_VALUES, "target_department": str(own.id)})
+
+
+def _demand_from_own(people, _own):
+    return _demands().file(people["own_seeker"], {**DEMAND_VALUES, "target_department": str(people["third"].id)})
+
+
+def _registering(people, own):
+    demand = _demand_to_own(people, own)
+    _demands().answer_register(demand, people["admin"])
+    return demand
+
+
+SHARING_SCENARIOS.update({
+    ("demand", "file"): (None, lambda _o, user, _own, people: _demands().file(
+        user, {**DEMAND_VALUES, "target_department": str(people["third"].id)})),
+    ("demand", "assign"): (lambda p, o: _demands().file(p["third_seeker"], DEMAND_VALUES),
+                           lambda d, user, own, _p: _demands().assign(d, user, own.id)),
+    ("demand", "answer_existing"): (_demand_to_own, lambda d, user, _own, people: _demands().answer_existing(
+        d, user, people["own_entry"].id)),
+    ("demand", "answer_register"): (_demand_to_own, lambda d, user, *_: _demands().answer_register(d, user)),
+    ("demand", "answer_cannot"): (_demand_to_own, lambda d, user, *_: _demands().answer_cannot(
+        d, user, "涉密", "《保守国家秘密法》")),
+    ("demand", "link_entry"): (_registering, lambda d, user, _own, people: _demands().link_entry(
+        d, user, people["own_entry"].id)),
+    ("demand", "match"): (_demand_from_own, lambda d, user, _own, people: _demands().match(
+        d, user, people["third_entry"].id)),
+    ("demand", "withdraw"): (_demand_from_own, lambda d, user, *_: _demands().withdraw(d, user)),
+})
+
+# error reports: their scenarios, SPEC rows and self-related transitions live beside their tests
+from tests.reports.permission_rows import REPORT_SCENARIOS, REPORT_SELF_RELATED, REPORT_SPEC  # noqa: E402
+
 # the requester is always the user's own department: there is no asking on another department's behalf
-SELF_RELATED = {("share_request", "submit")}
+SELF_RELATED = {("share_request", "submit"), ("demand", "file"), *REPORT_SELF_RELATED}
 
 
 def _today():
@@ -259,7 +303,8 @@ def _today():
 
 def test_every_user_transition_has_a_scenario():
     """A transition added to a declaration without a row here fails, so the matrix always covers all."""
-    assert sorted(USER_TRANSITIONS) == sorted([*SCENARIOS, *JOB_SCENARIOS, *CHANGE_SCENARIOS, *SHARING_SCENARIOS])
+    assert sorted(USER_TRANSITIONS) == sorted([*SCENARIOS, *JOB_SCENARIOS, *CHANGE_SCENARIOS, *SHARING_SCENARIOS,
+                                               *REPORT_SCENARIOS])
 
 
 def _state_of(workflow_key: str, entry_id: int) -> str | None:
@@ -366,18 +411,15 @@ def test_import_job_permission_matrix(transition_key, make_user, tmp_path):
     assert not wrong, f"import_job.{transition_key}:\n" + "\n".join(wrong)
 
 
-@pytest.mark.parametrize(("workflow_key", "transition_key"), sorted(CHANGE_SCENARIOS),
-                         ids=[f"{w}.{t}" for w, t in sorted(CHANGE_SCENARIOS)])
-def test_change_tracking_permission_matrix(workflow_key, transition_key, app, make_user, make_entry, department):
-    app.config["TODAY"] = "2026-11-30"
-    people = {"editor": make_user("editor", OWN), "admin": make_user("admin", "市政务服务数据管理局")}
-    users = {(roles, scope): make_user(sorted(roles), OWN if scope == "own" else OTHER)
+def _run_matrix(workflow_key: str, transition_key: str, prepare, fire, people: dict, department) -> list[str]:
+    """Prepare the object (as the admin), then fire the transition as every role set of own and other department;
+    what is wrong: allowed where not declared (or the reverse), refused but changed, allowed but not audited."""
+    users = {(roles, scope): people["make_user"](sorted(roles), OWN if scope == "own" else OTHER)
              for roles in ROLE_SETS for scope in ("own", "other")}
-    make_entry(user=people["editor"])  # a catalog update of 市公安局 a task can link
-    prepare, fire = CHANGE_SCENARIOS[(workflow_key, transition_key)]
-    own = department(OWN)
+    kept = {k: v for k, v in people.items() if k != "make_user"}
     with transaction():
-        obj = prepare(people, own) if prepare else None
+        kept = {k: (db.session.merge(v) if hasattr(v, "_sa_instance_state") else v) for k, v in kept.items()}
+        obj = prepare(kept, department(OWN)) if prepare else None
     obj_id = obj.id if obj is not None else None
     db.session.commit()
 
@@ -387,52 +429,7 @@ def test_change_tracking_permission_matrix(workflow_key, transition_key, app, ma
         last_audit = db.session.scalar(select(func.max(AuditEntry.id)))
         target = db.session.get(type(obj), obj_id) if obj is not None else None
         before = REGISTRY[workflow_key].state_of(target) if target is not None else None
-        recorded: list[str] = []
-        try:
-            fire(target, db.session.get(type(user), user.id), department(OWN))
-            db.session.flush()
-            allowed = True
-            recorded = db.session.scalars(select(AuditEntry.action).where(AuditEntry.id > last_audit)).all()
-        except PermissionDenied:
-            allowed = False
-            changed = db.session.scalar(select(func.max(AuditEntry.id))) != last_audit or (
-                target is not None and REGISTRY[workflow_key].state_of(target) != before)
-            if changed:
-                wrong.append(f"{sorted(roles)} {scope}: refused but something changed")
-        finally:
-            db.session.rollback()
-        wrong += _verdict(f"{workflow_key}.{transition_key}", roles, scope, allowed, expected, recorded)
-    assert not wrong, f"{workflow_key}.{transition_key}:\n" + "\n".join(wrong)
-
-
-@pytest.mark.parametrize(("workflow_key", "transition_key"), sorted(SHARING_SCENARIOS),
-                         ids=[f"{w}.{t}" for w, t in sorted(SHARING_SCENARIOS)])
-def test_sharing_permission_matrix(workflow_key, transition_key, app, make_user, make_entry, department):
-    app.config["TODAY"] = "2026-11-30"
-    app.config["EXCHANGE_URL"] = ""  # no adapter is called inside a transition anyway (the outbox does it later)
-    people = {"editor": make_user("editor", OWN), "admin": make_user("admin", "市政务服务数据管理局"),
-              "third_editor": make_user("editor", THIRD), "third_seeker": make_user("seeker", THIRD),
-              "own_seeker": make_user("seeker", OWN), "district_seeker": make_user("seeker", "东城区民政局"),
-              "third": department(THIRD)}
-    users = {(roles, scope): make_user(sorted(roles), OWN if scope == "own" else OTHER)
-             for roles in ROLE_SETS for scope in ("own", "other")}
-    people["own_entry"] = make_entry(user=people["editor"])
-    people["third_entry"] = make_entry(user=people["third_editor"], provider=department(THIRD).id,
-                                       name="学籍信息", category_code="101001")
-    prepare, fire = SHARING_SCENARIOS[(workflow_key, transition_key)]
-    with transaction():
-        people = {k: (db.session.merge(v) if hasattr(v, "_sa_instance_state") else v) for k, v in people.items()}
-        obj = prepare(people, department(OWN)) if prepare else None
-    obj_id = obj.id if obj is not None else None
-    db.session.commit()
-
-    wrong = []
-    for (roles, scope), user in users.items():
-        expected = _expected(workflow_key, transition_key, roles, scope)
-        last_audit = db.session.scalar(select(func.max(AuditEntry.id)))
-        target = db.session.get(type(obj), obj_id) if obj is not None else None
-        before = REGISTRY[workflow_key].state_of(target) if target is not None else None
-        current = {k: (db.session.merge(v) if hasattr(v, "_sa_instance_state") else v) for k, v in people.items()}
+        current = {k: (db.session.merge(v) if hasattr(v, "_sa_instance_state") else v) for k, v in kept.items()}
         recorded: list[str] = []
         try:
             fire(target, db.session.get(type(user), user.id), department(OWN), current)
@@ -448,6 +445,39 @@ def test_sharing_permission_matrix(workflow_key, transition_key, app, make_user,
         finally:
             db.session.rollback()
         wrong += _verdict(f"{workflow_key}.{transition_key}", roles, scope, allowed, expected, recorded)
+    return wrong
+
+
+@pytest.mark.parametrize(("workflow_key", "transition_key"), sorted(CHANGE_SCENARIOS),
+                         ids=[f"{w}.{t}" for w, t in sorted(CHANGE_SCENARIOS)])
+def test_change_tracking_permission_matrix(workflow_key, transition_key, app, make_user, make_entry, department):
+    app.config["TODAY"] = "2026-11-30"
+    people = {"editor": make_user("editor", OWN), "admin": make_user("admin", "市政务服务数据管理局"),
+              "make_user": make_user}
+    make_entry(user=people["editor"])  # a catalog update of 市公安局 a task can link
+    prepare, fire = CHANGE_SCENARIOS[(workflow_key, transition_key)]
+    wrong = _run_matrix(workflow_key, transition_key, prepare, fire, people, department)
+    assert not wrong, f"{workflow_key}.{transition_key}:\n" + "\n".join(wrong)
+
+
+# sharing, demands and error reports share their cast: 市公安局 provides one entry and asks 市教育局 for another
+SHARED_CAST_SCENARIOS = {**SHARING_SCENARIOS, **REPORT_SCENARIOS}
+
+
+@pytest.mark.parametrize(("workflow_key", "transition_key"), sorted(SHARED_CAST_SCENARIOS),
+                         ids=[f"{w}.{t}" for w, t in sorted(SHARED_CAST_SCENARIOS)])
+def test_sharing_permission_matrix(workflow_key, transition_key, app, make_user, make_entry, department):
+    app.config["TODAY"] = "2026-11-30"
+    app.config["EXCHANGE_URL"] = ""  # no adapter is called inside a transition anyway (the outbox does it later)
+    people = {"editor": make_user("editor", OWN), "admin": make_user("admin", "市政务服务数据管理局"),
+              "third_editor": make_user("editor", THIRD), "third_seeker": make_user("seeker", THIRD),
+              "own_seeker": make_user("seeker", OWN), "district_seeker": make_user("seeker", "东城区民政局"),
+              "third": department(THIRD), "make_user": make_user}
+    people["own_entry"] = make_entry(user=people["editor"])
+    people["third_entry"] = make_entry(user=people["third_editor"], provider=department(THIRD).id,
+                                       name="学籍信息", category_code="101001")
+    prepare, fire = SHARED_CAST_SCENARIOS[(workflow_key, transition_key)]
+    wrong = _run_matrix(workflow_key, transition_key, prepare, fire, people, department)
     assert not wrong, f"{workflow_key}.{transition_key}:\n" + "\n".join(wrong)
 
 
@@ -503,12 +533,23 @@ SPEC = {
     ("share_grant", "compare"): ({"seeker", "editor", "department_reviewer"}, set()),
     ("sharing_suspension", "suspend"): ({"authority_reviewer", "admin"}, {"authority_reviewer", "admin"}),
     ("sharing_suspension", "lift"): ({"authority_reviewer", "admin"}, {"authority_reviewer", "admin"}),
+    # the demand catalog: a department's seekers, editors and reviewers file and match its needs; the target's
+    # responder or editor answers; the authority assigns
+    ("demand", "file"): ({"seeker", "editor", "department_reviewer"}, {"seeker", "editor", "department_reviewer"}),
+    ("demand", "assign"): ({"authority_reviewer", "admin"}, {"authority_reviewer", "admin"}),
+    ("demand", "answer_existing"): ({"responder", "editor", "admin"}, {"admin"}),
+    ("demand", "answer_register"): ({"responder", "editor", "admin"}, {"admin"}),
+    ("demand", "answer_cannot"): ({"responder", "editor", "admin"}, {"admin"}),
+    ("demand", "link_entry"): ({"responder", "editor", "admin"}, {"admin"}),
+    ("demand", "match"): ({"seeker", "editor", "department_reviewer"}, set()),
+    ("demand", "withdraw"): ({"seeker", "editor", "department_reviewer"}, set()),
 }
 
 
 def test_the_declarations_grant_what_spec_section_2_says():
-    assert sorted(SPEC) == sorted(USER_TRANSITIONS)
-    for (workflow_key, transition_key), (own, other) in SPEC.items():
+    spec = {**SPEC, **REPORT_SPEC}
+    assert sorted(spec) == sorted(USER_TRANSITIONS)
+    for (workflow_key, transition_key), (own, other) in spec.items():
         declared_own = {r for r in ROLES if _expected(workflow_key, transition_key, frozenset({r}), "own")}
         declared_other = {r for r in ROLES if _expected(workflow_key, transition_key, frozenset({r}), "other")}
         assert (declared_own, declared_other) == (own, other), f"{workflow_key}.{transition_key}"
