@@ -71,7 +71,8 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "EXCHANGE_KEY": ("", "shared secret the exchange_http adapter signs its requests with (HMAC-SHA256)"),
     "EXCHANGE_TIMEOUT_SECONDS": (10.0, "how long one call to the exchange platform may take"),
     "ATTACHMENTS_PATH": (lambda inst: str(inst / "attachments"), "where files providers attach for download grants are kept"),
-    "ATTACHMENT_MAX_BYTES": (50 * 1024 * 1024, "largest file a provider may attach for a download grant"),
+    "ATTACHMENT_MAX_BYTES": (20 * 1024 * 1024, "largest file attached to a download grant or an error report "
+                                                "(keep it below MAX_CONTENT_LENGTH)"),
     "DOWNLOAD_LINK_HOURS": (72, "a signed download link works for this many hours (and never after the grant ends)"),
     "POSTGRES_VIEW_URL": ("", "PostgreSQL where the postgres_view adapter creates roles and restricted views (a role that "
                               "may CREATE ROLE); empty = the adapter is not configured"),

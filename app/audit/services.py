@@ -13,6 +13,8 @@ from .models import AuditEntry
 def record(action: str, obj, *, actor=None, department_id: int | None = None, summary: str = "",
            details: dict | None = None) -> AuditEntry:
     """One operation that is not a workflow transition (loading reference data, creating a user …)."""
+    if hasattr(obj, "_get_current_object"):  # Flask-Login's current_user: name the User, not the proxy
+        obj = obj._get_current_object()
     entry = AuditEntry(
         action=action,
         object_type=type(obj).__name__.lower() if obj is not None else "system",

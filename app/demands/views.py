@@ -124,6 +124,10 @@ ACTIONS = {
 }
 
 
+FORM_LABELS = {"target_department": "目标部门", "entry": "信息资源", "note": "答复说明", "reason": "无法提供的理由",
+               "basis": "依据"}
+
+
 @bp.post("/<id:demand_id>/<action>")
 @login_required
 def act(demand_id: int, action: str):
@@ -131,7 +135,7 @@ def act(demand_id: int, action: str):
     demand = services.get_or_404(demand_id)
     if action not in ACTIONS:
         return redirect(url_for(".show", demand_id=demand.id))
-    form = {k: form_text(k, k) or "" for k in ("target_department", "entry", "note", "reason", "basis")}
+    form = {key: form_text(key, label) or "" for key, label in FORM_LABELS.items()}
     try:
         result = ACTIONS[action](demand, form)
     except InvalidInput as error:

@@ -77,6 +77,9 @@ def test_changing_ones_password(client, make_user):
     assert db.session.get(User, user.id).check_password(PASSWORD)  # nothing changed so far
 
     assert change(PASSWORD, "winter-lantern-9", "winter-lantern-9").status_code == 302
+    from app.audit import AuditEntry
+    entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "user.password_change"))
+    assert (entry.object_type, entry.object_id) == ("user", user.id)  # the User, not Flask-Login's proxy
     assert post_form(client, "/", "/logout").status_code == 302
     assert try_sign_in(client, user.username, PASSWORD).status_code == 401
     assert try_sign_in(client, user.username, "winter-lantern-9").status_code == 302

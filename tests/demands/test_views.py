@@ -46,3 +46,18 @@ def test_the_catalog_is_for_government_users_and_checks_its_query(client, people
     login(client, people["seeker"])
     response = client.get("/demands/?state=nonsense&target=abc")
     assert response.status_code == 422 and "状态" in response.get_data(as_text=True)
+
+
+def test_an_answer_with_a_control_character_is_refused_naming_the_field(client, people, department, clock):
+    from app import demands
+    from app.core.db import transaction
+
+    clock("2026-11-02")
+    with transaction():
+        demand = demands.file(people["seeker"], {**VALUES, "target_department": str(department("市公安局").id)})
+    login(client, people["responder"])
+    page_token = token(client, f"/demands/{demand.id}")
+    refused = client.post(f"/demands/{demand.id}/answer_cannot",
+                          data={"csrf_token": page_token, "reason": "涉密\x00", "basis": "《保守国家秘密法》"})
+    assert refused.status_code == 422 and "「无法提供的理由」" in refused.get_data(as_text=True)
+    assert db.session.get(Demand, demand.id).state.value == "awaiting"
