@@ -536,6 +536,19 @@ def overview(on: dt.date | None = None, sort: str = "overdue", descending: bool 
                   reverse=descending)
 
 
+CHART_SERIES = (("on_time", "按期办结"), ("late", "逾期办结"), ("due", "待办"), ("overdue", "已逾期"))
+
+
+def chart(rows: list[DepartmentRow]) -> dict:
+    """The dashboard chart's data: one stacked bar per department that has any task (due = open, not overdue)."""
+    shown = [r for r in rows if r.open or r.on_time or r.late]
+    value = {"on_time": lambda r: r.on_time, "late": lambda r: r.late, "due": lambda r: r.open - r.overdue,
+             "overdue": lambda r: r.overdue}
+    return {"labels": [r.department.short_name or r.department.name for r in shown],
+            "series": [{"key": key, "label": label, "values": [value[key](r) for r in shown]}
+                       for key, label in CHART_SERIES]}
+
+
 @dataclass
 class TodoItem:
     """One thing a department should do next, with its deadline."""

@@ -58,12 +58,7 @@ def index():
     args = load_args(OverviewArgs(), request.args)
     rows = services.overview(sort=args["sort"], descending=args["order"] == "desc")
     events = db.session.scalars(services.events_query().limit(20)).unique().all()
-    chart = {"labels": [r.department.short_name or r.department.name for r in rows if r.open or r.on_time or r.late],
-             "series": []}
-    shown = [r for r in rows if r.open or r.on_time or r.late]
-    for key, label in (("on_time", "按期办结"), ("late", "逾期办结"), ("due", "待办"), ("overdue", "已逾期")):
-        values = [(r.open - r.overdue) if key == "due" else getattr(r, key) for r in shown]
-        chart["series"].append({"key": key, "label": label, "values": values})
+    chart = services.chart(rows)
     return render_template("changes/index.html", rows=rows, events=events, args=args, sorts=services.SORTS,
                            chart=chart, today=today(), can_record=policy.can_record_event(current_user))
 

@@ -46,3 +46,11 @@ def can_suspend(user) -> bool:
 def can_use(user) -> bool:
     """The 共享 menu."""
     return _government(user)
+
+
+def may_escalate(user, row: ShareRequest) -> bool:
+    """申请协调, for the button: the requester's grant, and the request refused or its reply deadline passed (the
+    transition's own guard, asked here so the page and the service agree)."""
+    from .workflows import _overdue_or_refused
+
+    return REQUEST.may("escalate", row, user) and not _overdue_or_refused(row, {})

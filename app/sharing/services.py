@@ -26,6 +26,7 @@ from app.extensions import db
 from app.org import Department, current_contacts
 from catalog_schema import Problem, get_schema
 
+from .attachments import store_upload
 from .models import AdapterSettings, Grant, GrantState, RequestState, ShareRequest, Suspension
 from .workflows import GRANT, REQUEST, SUSPENSION
 
@@ -367,14 +368,23 @@ def retry(grant: Grant, user) -> None:
     outbox.emit(PROVISION, f"grant:{grant.id}", {"grant_id": grant.id})
 
 
-def attach(grant: Grant, user, stored_path: str, filename: str) -> None:
-    """上传提供文件 (download grants): the file holding the approved items; provisioning follows."""
-    GRANT.fire("attach", grant, actor=user, note=filename)
-    grant.file_path, grant.file_name = stored_path, filename
+def attach(grant: Grant, user, upload) -> str:
+    """上传提供文件 (download grants): the file holding the approved items; provisioning follows. Returns its name."""
+    GRANT.check("attach", grant, actor=user)
+    problems: list[Problem] = []
+    stored = store_upload(upload, prefix=f"grant-{grant.id}", field="file", label="提供文件", problems=problems)
+    if stored is None and not problems:
+        problems.append(Problem("file", "提供文件", "请选择要上传的文件", "no file"))
+    if problems:
+        raise InvalidInput(problems)
+    path, name, _size = stored
+    GRANT.fire("attach", grant, actor=user, note=name)
+    grant.file_path, grant.file_name = path, name
     if grant.state == GrantState.failed:
         retry(grant, user)
     else:
         outbox.emit(PROVISION, f"grant:{grant.id}", {"grant_id": grant.id})
+    return name
 
 
 def revoke(grant: Grant, user, reason: str) -> None:

@@ -2,11 +2,8 @@
 settings, suspensions. Thin: each view parses the request, calls one service and renders."""
 from __future__ import annotations
 
-import os
-import pathlib
-import uuid
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from marshmallow import EXCLUDE, Schema, fields, validate
 from sqlalchemy import select
@@ -103,6 +100,7 @@ def _request_page(row, problems, status=200):
     actions = {key: REQUEST.may(key, row, current_user) for key in (
         "pass_check", "reject_check", "forward", "approve", "refuse", "escalate", "rule_share", "withdraw")}
     actions["pass_check_forward"] = REQUEST.may("pass_check_forward", row, current_user)
+    actions["escalate"] = policy.may_escalate(current_user, row)
     return render_template("sharing/request.html", row=row, actions=actions, problems=problems,
                            history=services.history_of("share_request", row.id),
                            grants=[g for g in row.grants if policy.can_see_grant(current_user, g)]), status
@@ -218,22 +216,10 @@ def revoke(grant_id: int):
 @login_required
 def attach(grant_id: int):
     grant = _visible_grant(grant_id)
-    if not GRANT.may("attach", grant, current_user):
-        raise PermissionDenied("只有提供部门可以上传提供文件", "only the provider attaches the file")
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return _grant_page(grant, [InvalidInput.single("file", "提供文件", "请选择要上传的文件", "no file").problems[0]], 422)
-    name = pathlib.Path(upload.filename).name[:200]
-    root = pathlib.Path(current_app.config["ATTACHMENTS_PATH"])
-    root.mkdir(parents=True, exist_ok=True)
-    stored = f"grant-{grant.id}-{uuid.uuid4().hex}{pathlib.Path(name).suffix[:10]}"
-    upload.save(root / stored)
-    if os.path.getsize(root / stored) > current_app.config["ATTACHMENT_MAX_BYTES"]:
-        (root / stored).unlink()
-        limit = current_app.config["ATTACHMENT_MAX_BYTES"] // (1024 * 1024)
-        return _grant_page(grant, [InvalidInput.single("file", "提供文件", f"文件不能超过 {limit} MB",
-                                                       "file too large").problems[0]], 422)
-    services.attach(grant, current_user, stored, name)
+    try:
+        name = services.attach(grant, current_user, request.files.get("file"))
+    except InvalidInput as error:
+        return _grant_page(grant, error.problems, 422)
     flash(f"已上传“{name}”，正在开通下载")
     return redirect(url_for(".grant_page", grant_id=grant.id))
 

@@ -61,3 +61,20 @@ def test_an_answer_with_a_control_character_is_refused_naming_the_field(client, 
                           data={"csrf_token": page_token, "reason": "涉密\x00", "basis": "《保守国家秘密法》"})
     assert refused.status_code == 422 and "「无法提供的理由」" in refused.get_data(as_text=True)
     assert db.session.get(Demand, demand.id).state.value == "awaiting"
+
+
+def test_the_authority_sees_each_departments_open_and_overdue_demands(client, people, department, clock):
+    from app import demands
+    from app.core.db import transaction
+
+    clock("2026-11-02")
+    with transaction():
+        demands.file(people["seeker"], {**VALUES, "target_department": str(department("市公安局").id)})
+    clock("2026-11-20")  # past the 10 working days
+    login(client, people["seeker"])
+    assert client.get("/demands/overview").status_code == 403
+    client.post("/logout", data={"csrf_token": token(client, "/")})
+    login(client, people["authority"])
+    html = client.get("/demands/overview").get_data(as_text=True)
+    row = re.search(r">市公安局</a></th>(.*?)</tr>", html, re.S).group(1)
+    assert re.findall(r"<td>(.*?)</td>", row) == ["1", '<span class="text-danger fw-bold">1</span>', "0", "0"]

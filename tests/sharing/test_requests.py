@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from app import outbox, sharing
+from app import outbox, sharing, workdays
 from app.core.db import transaction
 from app.core.errors import InvalidInput, PermissionDenied
 from app.extensions import db
@@ -215,3 +215,10 @@ def test_the_provider_revokes_early_with_a_reason(people, conditional_entry, exc
     outbox.drain()
     assert fresh(grant).state.value == "revoked" and exchange.subscriptions == {}
     assert db.session.scalar(select(func.count(Grant.id))) == 1
+
+
+def test_a_resource_already_on_the_platform_takes_the_platform_reply_deadline(people, conditional_entry, admin):
+    with transaction():
+        workdays.set_settings({"share_reply_days_on_platform": "5"}, admin)
+    request = ask(conditional_entry, people["seeker"], ITEMS[:1])  # 共享平台方式: on the platform
+    assert (fresh(request).on_platform, fresh(request).due_on) == (True, dt.date(2026, 11, 9))  # 5 WD, not 10

@@ -75,3 +75,18 @@ def test_the_responder_answers_from_the_queue_and_refusal_needs_a_reason(client,
     logout(client)
     login(client, people["other_seeker"])  # a third department sees nothing of it
     assert client.get(f"/sharing/requests/{request.id}").status_code == 404
+
+
+def test_the_requester_is_offered_escalation_only_once_refused(client, people, conditional_entry):
+    from .conftest import ask
+
+    request = ask(conditional_entry, people["seeker"], ITEMS[:1])
+    login(client, people["seeker"])
+    assert "申请协调" not in client.get(f"/sharing/requests/{request.id}").get_data(as_text=True)
+    logout(client)
+    login(client, people["responder"])
+    page_token = token(client, f"/sharing/requests/{request.id}")
+    client.post(f"/sharing/requests/{request.id}/refuse", data={"csrf_token": page_token, "reason": "涉及隐私"})
+    logout(client)
+    login(client, people["seeker"])
+    assert "申请协调" in client.get(f"/sharing/requests/{request.id}").get_data(as_text=True)

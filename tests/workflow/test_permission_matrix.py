@@ -210,6 +210,11 @@ def _grant(people, own, state="provisioning"):
     return grant
 
 
+def _upload_file():
+    from werkzeug.datastructures import FileStorage
+    return FileStorage(io.BytesIO("姓名\n张三\n".encode()), filename="数据.csv")
+
+
 def _grant_to_own(people, own):
     """An active grant of 市教育局's entry to 市公安局 (relation "consumer")."""
     from app.sharing import GrantState
@@ -237,7 +242,7 @@ SHARING_SCENARIOS = {
         r, user, share=False, ruling="不予共享")),
     ("share_request", "withdraw"): (_to_third, lambda r, user, *_: _sharing().withdraw(r, user)),
     ("share_grant", "retry"): (lambda p, o: _grant(p, o, "failed"), lambda g, user, *_: _sharing().retry(g, user)),
-    ("share_grant", "attach"): (_grant, lambda g, user, *_: _sharing().attach(g, user, "grant.csv", "数据.csv")),
+    ("share_grant", "attach"): (_grant, lambda g, user, *_: _sharing().attach(g, user, _upload_file())),
     ("share_grant", "compare"): (lambda p, o: _grant_to_own(p, o),
                                  lambda g, user, *_: _sharing().GRANT.fire("compare", g, actor=user, note="1 条记录")),
     ("share_grant", "reissue"): (lambda p, o: _grant_to_own(p, o),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import pathlib
-import uuid
 from dataclasses import dataclass
 
 from flask import current_app
@@ -23,15 +22,15 @@ from app.core.db import utcnow
 from app.core.errors import InvalidInput, NotFound, PermissionDenied
 from app.core.fields import text_field
 from app.extensions import db
-from catalog_schema import Problem, control_character, control_character_message
+from catalog_schema import Problem
 
+from ..attachments import attachments_root, store_upload
 from .models import UNSETTLED, ErrorReport, ReportState
 from .workflows import PUBLISHED, REPORT
 
 KINDS = ("data", "metadata")
 DESCRIPTION_MAX = 2000
 NOTE_MAX = 2000
-CHUNK = 64 * 1024
 
 
 # ---- parsing --------------------------------------------------------------------------------------------------
@@ -39,64 +38,11 @@ CHUNK = 64 * 1024
 def _text(value, key: str, label: str, limit: int, problems: list, *, required=True) -> str:
     return text_field({key: value}, key, label, limit, problems, required=required)
 
-def _attachments() -> pathlib.Path:
-    root = pathlib.Path(current_app.config["ATTACHMENTS_PATH"])
-    root.mkdir(parents=True, exist_ok=True)
-    return root
-
-
-def _store_evidence(upload, problems: list) -> tuple[str, str, int] | None:
-    """The uploaded evidence saved under ATTACHMENTS_PATH, refused (and not kept) when its name holds a control
-    character, when it is empty or larger than ATTACHMENT_MAX_BYTES. (stored name, original name, size)."""
-    if upload is None or not getattr(upload, "filename", None):
-        return None
-    label = "证明材料"
-    name = pathlib.PurePosixPath(upload.filename.replace("\\", "/")).name.strip()[:200]
-    character = control_character(name, multiline=False)
-    if character:
-        problems.append(Problem("evidence", label, control_character_message(f"{label}的文件名", character),
-                                "the evidence's file name contains a control character"))
-        return None
-    if not name:
-        problems.append(Problem("evidence", label, "证明材料须有文件名", "the evidence has no file name"))
-        return None
-    limit = current_app.config["ATTACHMENT_MAX_BYTES"]
-    stored = f"report-{uuid.uuid4().hex}{pathlib.PurePosixPath(name).suffix[:10]}"
-    path = _attachments() / stored
-    size = 0
-    with path.open("wb") as out:
-        while True:
-            chunk = upload.stream.read(CHUNK)
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > limit:
-                break
-            out.write(chunk)
-    if size > limit or size == 0:
-        path.unlink(missing_ok=True)
-        if size == 0:
-            problems.append(Problem("evidence", label, f"证明材料“{name}”是空文件", "the evidence is empty"))
-        else:
-            problems.append(Problem("evidence", label, f"证明材料不能超过 {size_text(limit)}",
-                                    f"the evidence is larger than {limit} bytes"))
-        return None
-    return stored, name, size
-
-
-def size_text(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.3g} MB"
-    if size >= 1024:
-        return f"{size / 1024:.3g} KB"
-    return f"{size} 字节"
-
-
 def evidence_file(report: ErrorReport) -> pathlib.Path | None:
     """Where the report's evidence is kept (None: none attached, or the file is gone)."""
     if not report.evidence_path:
         return None
-    path = _attachments() / report.evidence_path
+    path = attachments_root() / report.evidence_path
     return path if path.is_file() else None
 
 
@@ -147,10 +93,10 @@ def report(entry: Entry, user, values: dict, chosen: list[str], evidence=None) -
     if kind == "data" and not chosen:
         problems.append(Problem("items", "信息项", "数据内容的疑问请至少选择一个信息项", "choose at least one item"))
     description = _text(values.get("description"), "description", "疑问描述", DESCRIPTION_MAX, problems)
-    stored = _store_evidence(evidence, problems)
+    stored = store_upload(evidence, prefix="report", field="evidence", label="证明材料", problems=problems)
     if problems:
         if stored:
-            (_attachments() / stored[0]).unlink(missing_ok=True)
+            (attachments_root() / stored[0]).unlink(missing_ok=True)
         raise InvalidInput(problems)
     day, days = today(), workdays.setting(REPORT.transition("report").deadline.setting)
     due = workdays.deadline(day, days)

@@ -13,6 +13,7 @@ from app.core.errors import InvalidInput, PermissionDenied
 from app.core.http import parse_id
 from app.extensions import db
 
+from ..attachments import size_text
 from . import policy, services
 from .models import ErrorReport
 from .workflows import REPORT
@@ -52,7 +53,7 @@ def new(entry_id: int):
             return redirect(url_for(".page", report_id=made.id))
     return render_template("reports/form.html", entry=entry, version=entry.published_version, values=values,
                            chosen=set(chosen), problems=problems, verify_days=workdays.setting("error_verify_days"),
-                           max_size=services.size_text(current_app.config["ATTACHMENT_MAX_BYTES"])), (422 if problems else 200)
+                           max_size=size_text(current_app.config["ATTACHMENT_MAX_BYTES"])), (422 if problems else 200)
 
 
 # ---- queues -----------------------------------------------------------------------------------------------------
