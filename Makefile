@@ -43,10 +43,17 @@ system-deps:
 	command -v soffice >/dev/null || missing="$$missing libreoffice-calc-nogui"; \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $$missing; fi
 
+# The two passes run side by side (one machine's two cores: SQLite's pass is busy in Python while PostgreSQL's waits
+# on its server); PostgreSQL's output streams, SQLite's follows it. Either pass failing fails the target.
 test: install-test
 	$(BIN)/lint-imports
-	$(BIN)/pytest --db=sqlite
-	$(BIN)/pytest --db=postgresql
+	@log=$$(mktemp); \
+	$(BIN)/pytest --db=sqlite -p no:cacheprovider > $$log 2>&1 & sqlite=$$!; \
+	$(BIN)/pytest --db=postgresql; postgresql=$$?; \
+	wait $$sqlite; sqlite_status=$$?; \
+	echo; echo "==== the SQLite pass (run beside the PostgreSQL one) ===="; cat $$log; rm -f $$log; \
+	echo "PostgreSQL pass: exit $$postgresql; SQLite pass: exit $$sqlite_status"; \
+	[ $$postgresql -eq 0 ] && [ $$sqlite_status -eq 0 ]
 
 lint-imports: install-test
 	$(BIN)/lint-imports

@@ -49,7 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
                    notifications, portal, review, sharing, workdays)
     for blueprint in (accounts.bp, portal.bp, catalog.bp, review.bp, imports.bp, admin.bp, admin.health_bp,
                       admin.users_bp, workdays.bp, notifications.bp, changes.bp, sharing.bp, sharing.reports_bp,
-                      demands.bp, adapters.bp):
+                      demands.bp, adapters.bp, indexing.bp):
         app.register_blueprint(blueprint)
     imports.tasks.init_app(app)
     notifications.init_app(app)  # the header's unread count

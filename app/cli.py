@@ -41,10 +41,39 @@ def load_classification_command(file):
     click.echo(f"分类树导入完成：共 {result['total']} 个节点，新增 {result['added']}，更新 {result['updated']}。")
 
 
+@catalog_cli.command("load-topics")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def load_topics_command(file):
+    """Load the topic vocabulary 主题分类 from a CSV (name, optionally code and parent_code): nodes of the
+    classification's topic class; rows without a code get the next free code under their parent."""
+    from app.catalog import load_topics
+    try:
+        with transaction():
+            result = load_topics(file)
+    except InvalidInput as error:
+        _fail(error)
+    click.echo(f"主题分类导入完成：共 {result['total']} 个节点，新增 {result['added']}，更新 {result['updated']}。")
+    if result["assigned"]:
+        click.echo("按名称分配的代码：" + "、".join(f"{name} {code}" for name, code in result["assigned"]))
+
+
+@catalog_cli.command("load-regions")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def load_regions_command(file):
+    """Load the regions 行政区划 (province, cities, districts) from a CSV (code,name,level,parent_code,category_code)."""
+    from app.org import load_regions
+    try:
+        with transaction():
+            result = load_regions(file)
+    except InvalidInput as error:
+        _fail(error)
+    click.echo(f"行政区划导入完成：共 {result['total']} 个，新增 {result['added']}，更新 {result['updated']}。")
+
+
 @catalog_cli.command("load-departments")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def load_departments_command(file):
-    """Load departments from a CSV (code,name,short_name,aliases,credit_code,region_level,parent_code)."""
+    """Load departments from a CSV (code,name,short_name,aliases,credit_code,region_level,parent_code[,region_code])."""
     from app.org import load_departments
     try:
         with transaction():
@@ -52,6 +81,9 @@ def load_departments_command(file):
     except InvalidInput as error:
         _fail(error)
     click.echo(f"部门导入完成：共 {result['total']} 个，新增 {result['added']}。")
+    if result["credit_code_missing"]:
+        click.echo(f"其中 {result['credit_code_missing']} 个部门的统一社会信用代码待补充"
+                   "（系统管理 → 统一社会信用代码待补充，/admin/departments/credit-codes）。")
 
 
 @catalog_cli.command("demo")
@@ -64,6 +96,10 @@ def demo(entries, seed, force):
     from app import demo as demo_data
     if not demo_data.is_empty() and not force:
         click.echo("目录中已有信息资源，跳过演示数据（使用 --force 追加）。")
+        from app import indexing
+        if not indexing.health()["in_step"]:  # e.g. a new version changed the index's layout, which clears it
+            click.echo("检索索引与数据库不一致，正在重建……")
+            _reindex()
         return
     started = time.perf_counter()
     try:
@@ -178,7 +214,10 @@ def template_command(file):
 @click.option("--publish-reason", default=None, help="admins: publish directly instead of submitting for review")
 @click.option("--max-mb", type=click.IntRange(1, 2000), default=None,
               help="accept a file larger than the upload limit (CATALOG_IMPORT_MAX_BYTES), e.g. a whole-catalog export")
-def import_command(file, dry_run, username, publish_reason, max_mb):
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="when the file has problems, write a copy with the problem cells marked and commented (as the "
+                   "import page offers) to this .xlsx")
+def import_command(file, dry_run, username, publish_reason, max_mb, report_file):
     """Import entries from an .xlsx: all rows or none. Exit status 1 when the file has problems."""
     from app import imports
     from app.accounts import User
@@ -191,7 +230,7 @@ def import_command(file, dry_run, username, publish_reason, max_mb):
     try:
         max_bytes = max_mb * 1024 * 1024 if max_mb else None
         if dry_run:
-            report, _plan = imports.check(file, user=user, max_bytes=max_bytes)
+            report, _plan = imports.check(file, user=user, max_bytes=max_bytes, publish=publish_reason is not None)
             counts = None
         else:
             report, counts = imports.import_file(file, user=user, publish_reason=publish_reason, max_bytes=max_bytes)
@@ -200,12 +239,16 @@ def import_command(file, dry_run, username, publish_reason, max_mb):
     if report.rejected:
         click.echo(f"错误：{report.rejected}", err=True)
         sys.exit(1)
-    click.echo(f"共 {report.entries} 条：新增 {report.new}，修改 {report.changed}，未变化 {report.unchanged}。")
+    click.echo(report.summary)
     if report.problems:
         click.echo(f"发现 {len(report.problems)} 处问题，未导入：", err=True)
         for problem in report.problems:
-            click.echo(f"  - {problem.full_message}", err=True)
+            click.echo(f"  - {problem.line}", err=True)
+        if report_file and imports.write_report(file, report, report_file):
+            click.echo(f"已写出标注了问题单元格的工作簿：{report_file}", err=True)
         sys.exit(1)
+    if report_file:
+        click.echo(f"未发现问题，未写出标注工作簿 {report_file}。")
     if counts is not None:
         click.echo(f"已导入：新增 {counts.get('created', 0)}，修改 {counts.get('updated', 0)}"
                    + ("，已直接发布。" if publish_reason else "，已提交审核。"))

@@ -12,7 +12,7 @@ SETTINGS: dict[str, tuple[object, str]] = {
                      "SQLAlchemy URL of the database; SQLite under instance/ by default, e.g. postgresql+psycopg://user@host/db"),
     "SECRET_KEY": (None, "session signing key; generated once into instance/secret_key when unset"),
     "RESOURCE_CODE_WIDTH": (6, "digits of the sequence part of a resource code (<category code>/<sequence>)"),
-    "DEPARTMENT_CATEGORY_ROOT": ("307001", "classification node under which each department gets its own 细目 (部门信息资源类)"),
+    "DEPARTMENT_CATEGORY_ROOT": ("307001", "classification node under which each department without a region gets its own 细目 (部门信息资源类)"),
     "AUTHORITY_DEPARTMENT_CODE": ("001", "code of the competent authority (主管部门) among the departments"),
     "PAGE_SIZE": (20, "entries per page on list pages"),
     "TIMEZONE": ("Asia/Shanghai", "time zone used to show dates (stored in UTC)"),

@@ -5,6 +5,7 @@ from app.catalog import Category, CodeSequence, Entry, EntryUpdate, EntryVersion
 from app.changes import Attestation, ChangeEvent, ChangeTask, ChangeTaskLink  # noqa: F401
 from app.demands import Demand  # noqa: F401
 from app.imports import ImportJob  # noqa: F401
+from app.indexing import SearchVocabulary  # noqa: F401
 from app.notifications import Notification  # noqa: F401
 from app.org import Department, DepartmentContact  # noqa: F401
 from app.outbox import OutboxMessage  # noqa: F401

@@ -35,6 +35,11 @@ QUERIES = [
     ("filter", "sharing_type=conditional"), ("filter", "category_code=101&sharing_type=unconditional"),
     ("filter", "q=信息&format_category=database&update_cycle=daily"),
     ("browse", ""), ("sorted", "q=登记&sort=updated"), ("sorted", "sort=name&page=7"),
+    # issue 13: pieces of names, a lone character, codes, synonyms, and a query that finds nothing as typed
+    ("substring", "q=籍人口基"), ("substring", "q=险缴费明"), ("substring", "q=城区中小学"),
+    ("single", "q=水"), ("code", "q=101001"), ("code", "q=101001/000001"),
+    ("synonym", "q=旅游景点"), ("synonym", "q=学校名单"),
+    ("partial", "q=户籍+航班时刻"), ("zero", "q=航班时刻表"),
 ]
 
 

@@ -15,6 +15,11 @@ from .spec import CatalogSchema
 LENGTH_PATTERN = re.compile(r"^\d{1,5}(,\d{1,3})?$")
 STRUCTURED_FORMATS = {"database", "spreadsheet"}
 BASIC_CLASS_PREFIX = "1"
+#: 主题信息资源类: the class (and root node) of the classification whose nodes the topics are
+TOPIC_CLASS = "2"
+#: code-list fields whose values are classification codes, and the class they must be in (other code lists
+#: hold resource codes)
+CATEGORY_LISTS = {"topic_codes": TOPIC_CLASS}
 
 
 def _p(schema: CatalogSchema, key: str, message: str, message_en: str) -> Problem:
@@ -175,9 +180,9 @@ def rule_references_exist(schema, entry, lookups):
     code = entry.get("category_code")
     if code and not lookups.category_exists(code):
         yield _p(schema, "category_code", f"「信息资源分类」“{code}”不在分类树中", "category_code is not in the classification tree")
-    for key in ("topic_codes",):
+    for key, class_code in CATEGORY_LISTS.items():
         for topic in entry.get(key) or []:
-            if not topic.startswith("2") or not lookups.category_exists(topic):
+            if not topic.startswith(class_code) or not lookups.category_exists(topic):
                 yield _p(schema, key, f"「{schema.label(key)}」“{topic}”不是主题信息资源类中的分类",
                          f"{key} contains a code that is not a topic category")
     missing = lookups.missing_resource_codes(entry.get("related_codes") or [])
@@ -209,6 +214,44 @@ def check_rules(schema: CatalogSchema, entry: dict, lookups: Lookups | None,
     out = []
     for rule in RULES:
         for problem in rule(schema, entry, lookups):
+            if problem.path not in failed:
+                out.append(problem)
+                failed.add(problem.path)
+    return out
+
+
+# ---- import-only values (the original catalog's dates, see FieldSpec.import_only) ---------------------------
+
+def rule_last_update_needs_first_publication(schema, values):
+    """An update date alone would make the system invent a publication date: both, or the first alone."""
+    if values.get("last_updated_on") and not values.get("first_published_on"):
+        label = schema.label("last_updated_on")
+        yield _p(schema, "last_updated_on",
+                 f"「{label}」“{values['last_updated_on']}”须与「{schema.label('first_published_on')}」一并填写",
+                 "last_updated_on needs first_published_on")
+
+
+def rule_update_not_before_first_publication(schema, values):
+    first, last = values.get("first_published_on"), values.get("last_updated_on")
+    if first and last and last < first:   # ISO dates compare as text
+        yield _p(schema, "last_updated_on",
+                 f"「{schema.label('last_updated_on')}」“{last}”早于「{schema.label('first_published_on')}」“{first}”："
+                 "资源不能在首次发布之前更新",
+                 "last_updated_on is before first_published_on")
+
+
+IMPORT_RULES: list[Callable] = [
+    rule_last_update_needs_first_publication,
+    rule_update_not_before_first_publication,
+]
+
+
+def check_import_rules(schema: CatalogSchema, values: dict, already: list[Problem] = ()) -> list[Problem]:
+    """The import rules over a row's clean import-only values (ISO date strings), skipping failed fields."""
+    failed = {p.path for p in already}
+    out = []
+    for rule in IMPORT_RULES:
+        for problem in rule(schema, values):
             if problem.path not in failed:
                 out.append(problem)
                 failed.add(problem.path)

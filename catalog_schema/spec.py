@@ -17,7 +17,14 @@ SCHEMA_FILE = pathlib.Path(__file__).with_name("catalog.yaml")
 
 FIELD_TYPES = {
     "text", "textarea", "enum", "multi_enum", "bool", "date", "integer", "code_list", "category", "department",
+    "tags",
 }
+#: types whose value is a list (stored as a JSON list; [] when empty)
+LIST_TYPES = ("multi_enum", "code_list", "tags")
+#: what separates the values of a `tags` field typed into one form input or one Excel cell, besides line breaks
+#: (never spaces: a keyword may hold one, e.g. “open data”); “、” is what the registry writes back
+TAG_SEPARATORS = "、，,；;"
+TAG_JOINER = "、"
 
 
 @dataclass(frozen=True)
@@ -73,13 +80,17 @@ class FieldSpec:
     required: bool = False
     editable: bool = True
     vocabulary: str | None = None
-    max_length: int | None = None
+    max_length: int | None = None       # text: the whole value; tags: each value
+    max_items: int | None = None        # tags: how many values at most
     help: str = ""
     search: tuple[str, ...] = ()
     weight: int = 1
     national_element: int | None = None
     dcat: str | None = None
     show_when: dict | None = field(default=None, hash=False, compare=False)
+    # an Excel column only (never the form, the API or a version's data): migration metadata that only an admin
+    # publishing an import directly may fill (see app/imports)
+    import_only: bool = False
 
     @property
     def bilingual_label(self) -> str:
@@ -122,6 +133,11 @@ class CatalogSchema:
     def editable_fields(self) -> tuple[FieldSpec, ...]:
         return tuple(f for f in self.fields if f.editable)
 
+    @property
+    def import_only_fields(self) -> tuple[FieldSpec, ...]:
+        """Fields the Excel template and importer carry that are not entry metadata (see `FieldSpec.import_only`)."""
+        return tuple(f for f in self.fields if f.import_only)
+
     def fields_in(self, section: str) -> list[FieldSpec]:
         return [f for f in self.fields if f.section == section]
 
@@ -143,6 +159,8 @@ class CatalogSchema:
             return "、".join(vocab.label_of(v) for v in value)
         if spec.type == "code_list":
             return "；".join(value)
+        if spec.type == "tags":
+            return TAG_JOINER.join(value) if isinstance(value, (list, tuple)) else str(value)
         return str(value)
 
 
@@ -167,6 +185,11 @@ def load_schema(path: pathlib.Path | str = SCHEMA_FILE) -> CatalogSchema:
     for spec in fields + item_fields:
         if spec.type in ("enum", "multi_enum") and spec.vocabulary not in vocabularies:
             raise ValueError(f"catalog schema: field {spec.key!r} names unknown vocabulary {spec.vocabulary!r}")
+        if spec.import_only and (spec.editable or spec.required or spec.type != "date"):
+            raise ValueError(f"catalog schema: import-only field {spec.key!r} must be a date, editable: false, "
+                             "not required")
+        if spec.max_items is not None and spec.type != "tags":
+            raise ValueError(f"catalog schema: field {spec.key!r} has max_items but is not of type tags")
     by_key = {f.key: f for f in fields}
     for spec in fields:
         for other, wanted in (spec.show_when or {}).items():

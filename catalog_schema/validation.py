@@ -5,18 +5,21 @@ Every problem names its field in Chinese (and English, for API clients).
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any, Mapping
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
 from .problems import Lookups, Problem, item_label
-from .rules import check_rules
-from .spec import CatalogSchema, FieldSpec, get_schema
+from .rules import check_import_rules, check_rules
+from .spec import LIST_TYPES, TAG_SEPARATORS, CatalogSchema, FieldSpec, get_schema
 
 TRUTHY = {"1", "true", "True", "yes", "y", "on", "是", "Y", "TRUE", 1, True}
 FALSY = {"0", "false", "False", "no", "n", "off", "否", "N", "FALSE", 0, False}
 CODE_LIST_SPLIT = re.compile(r"[;；,，、\s]+")
+TAG_SPLIT = re.compile(f"[{TAG_SEPARATORS}\r\n]+")
+_SPACES = re.compile(r"\s+")
 # What no submitted text may hold: C0 and C1 control characters and DEL (tab, CR and LF are allowed in
 # multi-line fields only), the bidirectional overrides that make text read otherwise than it is stored, and what
 # no database or workbook can store (lone surrogates, U+FFFE/U+FFFF; PostgreSQL refuses NUL in text and JSON).
@@ -74,6 +77,52 @@ class _Term(validate.Validator):
         raise ValidationError(f"「{self.label}」的取值 “{value}” 不在代码表中")
 
 
+# ---- tags (several free-text values typed in one input) ------------------------------------------
+
+def split_tags(value) -> list[str]:
+    """The values of a `tags` field: a text (or a list of texts) split at 、 ， , ； ; and line breaks, each
+    trimmed with its inner runs of spaces made one space, blanks dropped, and a value equal to an earlier one
+    when case is ignored dropped (the first spelling stays). Spaces never split: “open data” is one keyword."""
+    if value is None:
+        return []
+    parts = [value] if isinstance(value, str) else [v for v in value if v is not None]
+    out: list[str] = []
+    seen: set[str] = set()
+    for part in parts:
+        for tag in TAG_SPLIT.split(str(part)):
+            tag = _SPACES.sub(" ", tag).strip()
+            if tag and tag.casefold() not in seen:
+                seen.add(tag.casefold())
+                out.append(tag)
+    return out
+
+
+def _shown(text: str, limit: int = 30) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+class _Tags(validate.Validator):
+    """Each value of a tags field 1..max_length characters, no control characters, at most max_items values."""
+
+    def __init__(self, label: str, max_length: int | None, max_items: int | None):
+        self.label, self.max_length, self.max_items = label, max_length, max_items
+
+    def __call__(self, value):
+        messages = []
+        if self.max_items is not None and len(value) > self.max_items:
+            messages.append(f"「{self.label}」最多 {self.max_items} 个，现有 {len(value)} 个")
+        for number, tag in enumerate(value, start=1):
+            character = control_character(tag)
+            if character:
+                messages.append(control_character_message(self.label, character))
+            elif self.max_length is not None and len(tag) > self.max_length:
+                messages.append(f"「{self.label}」第 {number} 个“{_shown(tag)}”超过 {self.max_length} 个字符"
+                                f"（{len(tag)} 个）")
+        if messages:
+            raise ValidationError(messages)
+        return value
+
+
 # ---- marshmallow schemas generated from the specs ------------------------------------------------
 
 def _messages(spec: FieldSpec) -> dict[str, str]:
@@ -92,7 +141,9 @@ def _marshmallow_field(spec: FieldSpec, schema: CatalogSchema) -> fields.Field:
         "metadata": {"label": spec.label, "label_en": spec.label_en},
     }
     if not spec.required:
-        kwargs["load_default"] = [] if spec.type in ("multi_enum", "code_list") else None
+        kwargs["load_default"] = [] if spec.type in LIST_TYPES else None
+    if spec.type == "tags":     # max_length is each value's: checked, with the value's position, by _Tags
+        return fields.List(fields.String(), validate=_Tags(spec.label, spec.max_length, spec.max_items), **kwargs)
     validators = []
     if spec.max_length:
         validators.append(validate.Length(
@@ -133,6 +184,7 @@ class _Normalizing(Schema):
         unknown = EXCLUDE
 
     _list_keys: tuple[str, ...] = ()
+    _tag_keys: tuple[str, ...] = ()
 
     @pre_load
     def normalize(self, data, **kwargs):
@@ -140,7 +192,9 @@ class _Normalizing(Schema):
             return data
         out = {}
         for key, value in data.items():
-            if isinstance(value, str):
+            if key in self._tag_keys and (value is None or isinstance(value, (str, list, tuple))):
+                value = split_tags(value)
+            elif isinstance(value, str):
                 value = value.strip()
                 if key in self._list_keys:
                     value = [v for v in CODE_LIST_SPLIT.split(value) if v]
@@ -156,6 +210,7 @@ def build_marshmallow_schemas(schema: CatalogSchema) -> tuple[type[Schema], type
     """(EntryArgs, DataItemArgs) classes generated from the field specs."""
     item_attrs = {s.key: _marshmallow_field(s, schema) for s in schema.item_fields}
     item_attrs["_list_keys"] = tuple(s.key for s in schema.item_fields if s.type in ("multi_enum", "code_list"))
+    item_attrs["_tag_keys"] = tuple(s.key for s in schema.item_fields if s.type == "tags")
     DataItemArgs = type("DataItemArgs", (_Normalizing,), item_attrs)
 
     entry_attrs: dict[str, Any] = {
@@ -166,6 +221,7 @@ def build_marshmallow_schemas(schema: CatalogSchema) -> tuple[type[Schema], type
         metadata={"label": schema.items_label})
     entry_attrs["_list_keys"] = tuple(
         s.key for s in schema.fields if s.type in ("multi_enum", "code_list"))
+    entry_attrs["_tag_keys"] = tuple(s.key for s in schema.fields if s.type == "tags")
     EntryArgs = type("EntryArgs", (_Normalizing,), entry_attrs)
     return EntryArgs, DataItemArgs
 
@@ -197,8 +253,10 @@ def _english(spec_key: str, message: str) -> str:
         return f"{spec_key} contains an invisible control character"
     if "必填" in message:
         return f"{spec_key} is required"
-    if "不能超过" in message:
+    if "不能超过" in message or "个字符" in message:
         return f"{spec_key} is too long"
+    if "最多" in message:
+        return f"{spec_key} has too many values"
     if "代码表" in message:
         return f"{spec_key} has a value that is not in its vocabulary"
     if "日期" in message:
@@ -275,7 +333,7 @@ def to_json_values(schema: CatalogSchema, clean: dict) -> dict:
         value = clean.get(spec.key)
         if value is not None and spec.type == "date" and not isinstance(value, str):
             value = value.isoformat()
-        if value is None and spec.type in ("multi_enum", "code_list"):
+        if value is None and spec.type in LIST_TYPES:
             value = []
         if value is None and spec.type == "bool" and spec.required is False:
             value = False
@@ -287,3 +345,38 @@ def to_json_values(schema: CatalogSchema, clean: dict) -> dict:
                           for s in schema.item_fields})
     out["data_items"] = items
     return out
+
+
+def validate_import_only(raw: Mapping, *, today: dt.date,
+                         schema: CatalogSchema | None = None) -> tuple[dict, list[Problem]]:
+    """Check the import-only values of one imported row (`FieldSpec.import_only`: the original catalog's dates).
+
+    Each is a date (an ISO string or a date), none after `today`; then the import rules (rules.IMPORT_RULES).
+    Returns the filled values as ISO strings, by key, and the problems (each names the field and repeats the value).
+    """
+    schema = schema or get_schema()
+    clean: dict[str, str] = {}
+    problems: list[Problem] = []
+    for spec in schema.import_only_fields:
+        value = raw.get(spec.key)
+        if value is None or value == "":
+            continue
+        day = value if isinstance(value, dt.date) else None
+        if day is None:
+            try:
+                day = dt.date.fromisoformat(str(value).strip())
+            except ValueError:
+                problems.append(Problem(spec.key, spec.label, f"「{spec.label}」“{value}”不是有效日期，格式 YYYY-MM-DD",
+                                        f"{spec.key} must be a date (YYYY-MM-DD)"))
+                continue
+        if isinstance(day, dt.datetime):
+            day = day.date()
+        if day > today:
+            problems.append(Problem(spec.key, spec.label,
+                                    f"「{spec.label}」“{day.isoformat()}”晚于今天（{today.isoformat()}），不能是将来的日期",
+                                    f"{spec.key} {day.isoformat()} is in the future"))
+            continue
+        clean[spec.key] = day.isoformat()
+    if not problems:  # a date already refused would only make the rules between the dates say it again
+        problems = check_import_rules(schema, clean)
+    return clean, problems

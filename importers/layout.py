@@ -10,9 +10,10 @@ Two layouts are read, one is written:
   the same 行号 (or the same resource code) form one entry.
 
 Cell conventions (see `values.py`): a required column's header ends with “*”; the provider column takes the
-department name or code; the classification column takes the category code; vocabulary columns take the
-Chinese label (the code or national code is accepted too); bool columns 是/否; multi-value columns are
-separated by “；” or “;”.
+department's name, code, short name or an alias; the classification column takes the category code (or its
+name); the topic column topic codes or names; vocabulary columns take the Chinese label (the code or national
+code is accepted too); every code column also takes “code name” (both must agree, see `codes.py`); bool
+columns 是/否; multi-value columns are separated by “；” or “;”.
 """
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Iterable, NamedTuple
+from typing import Callable, Iterable, NamedTuple
 
 from catalog_schema import CatalogSchema, FieldSpec, get_schema
+
+from .codes import Choice, Choices, Unresolved, normalize_value  # noqa: F401  (normalize_value: re-exported)
 
 ENTRY_SHEET = "信息资源"
 ITEM_SHEET = "信息项"
@@ -120,9 +123,11 @@ def _data_column(spec: FieldSpec, level: str, label: str | None = None) -> Colum
 
 
 def build_layout(schema: CatalogSchema) -> Layout:
-    """Every column from the schema: editable fields for the entry, all item fields for the data items."""
+    """Every column from the schema: editable fields for the entry, then its import-only fields (the original
+    catalog's dates, last: templates filled before they existed keep their columns), all item fields for the
+    data items."""
     keys = _key_columns(schema)
-    entry = tuple(_data_column(s, ENTRY) for s in schema.editable_fields)
+    entry = tuple(_data_column(s, ENTRY) for s in schema.editable_fields + schema.import_only_fields)
     items = tuple(_data_column(s, ITEM) for s in schema.item_fields if s.editable)
     taken = {normalize_header(c.label) for c in keys + entry}
     one_items = tuple(
@@ -189,47 +194,67 @@ def display_width(text: str) -> int:
 # ---- reference data: classification and departments ------------------------------------------------
 
 class Department(NamedTuple):
-    """A registered department: its code, its name, and the value `validate_entry` wants for the provider."""
+    """A registered department: its code, its name, the value `validate_entry` wants for the provider, and the
+    other names it goes by (short name, aliases)."""
 
     code: str
     name: str
     value: object
+    other_names: tuple[str, ...] = ()
 
 
-def normalize_value(text: str) -> str:
-    """A label or name as compared: NFKC, no whitespace, case-folded."""
-    return _SPACE.sub("", unicodedata.normalize("NFKC", text)).casefold()
+#: how a department's aliases are separated (Department.aliases)
+ALIAS_SPLIT = re.compile(r"[;；]+")
 
 
 class Reference:
     """Classification nodes and departments, passed in by the caller (importers/ knows nothing of the DB).
 
-    `categories`: (code, name) pairs. `departments`: (code, name) pairs or (code, name, value) triples, where
-    `value` is what the provider becomes in the parsed entry — the department's database id, which
-    `validate_entry` expects. With pairs the provider becomes the department code.
+    `categories`: (code, name) pairs. `departments`: (code, name) pairs or (code, name, value[, other names])
+    tuples, where `value` is what the provider becomes in the parsed entry — the department's database id,
+    which `validate_entry` expects (with pairs the provider becomes the department code) — and the other names
+    are its short name and aliases (an iterable, or one “;”-separated string). `resource_names`: a function
+    from resource codes to {code: names the entry goes by}, to check “code name” in related-code columns
+    (without it the names are not checked).
     """
 
-    def __init__(self, categories: Iterable[tuple] | None = None, departments: Iterable[tuple] | None = None):
+    def __init__(self, categories: Iterable[tuple] | None = None, departments: Iterable[tuple] | None = None,
+                 resource_names: Callable[[list[str]], dict[str, Iterable[str]]] | None = None):
         self.categories: dict[str, str] | None = (
             None if categories is None else {str(c[0]): str(c[1]) for c in categories})
         self.departments: tuple[Department, ...] | None = (
             None if departments is None else tuple(_department(d) for d in departments))
-        self._by_text: dict[str, Department] = {}
+        self.resource_names = resource_names
         self._by_value: dict[object, Department] = {}
+        self._class_choices: dict[str, Choices] = {}
         for dept in self.departments or ():
-            for text in (dept.code, dept.name):
-                self._by_text.setdefault(normalize_value(text), dept)
-            if dept.code.isdigit():
-                self._by_text.setdefault(dept.code.lstrip("0") or "0", dept)
             self._by_value.setdefault(dept.value, dept)
 
+    @functools.cached_property
+    def department_choices(self) -> Choices:
+        """The departments by code (leading zeros optional), name, short name and alias."""
+        return Choices((Choice(d.code, d.name, d, other_names=d.other_names) for d in self.departments or ()),
+                       strip_zeros=True)
+
+    @functools.cached_property
+    def category_choices(self) -> Choices:
+        """The classification nodes by code and name."""
+        return Choices(Choice(code, name, code) for code, name in (self.categories or {}).items())
+
+    def category_choices_in(self, class_code: str) -> Choices:
+        """The nodes of one class of the classification (e.g. the topics, 主题信息资源类)."""
+        if class_code not in self._class_choices:
+            self._class_choices[class_code] = Choices(
+                Choice(code, name, code) for code, name in (self.categories or {}).items()
+                if code.startswith(class_code))
+        return self._class_choices[class_code]
+
     def department(self, text: str) -> Department | None:
-        """The department named or coded `text` (a code whose leading zeros Excel dropped is found too)."""
-        norm = normalize_value(text)
-        found = self._by_text.get(norm)
-        if found is None and norm.isdigit():
-            found = self._by_text.get(norm.lstrip("0") or "0")
-        return found
+        """The one department named, coded, short-named or aliased `text` (None when none, or several)."""
+        try:
+            return self.department_choices.find(text).value
+        except Unresolved:
+            return None
 
     def department_of(self, value) -> Department | None:
         """The department of a stored provider value (its value/id, code or name)."""
@@ -246,9 +271,13 @@ class Reference:
 
 def _department(row: tuple) -> Department:
     if len(row) < 2:
-        raise ValueError(f"department reference rows are (code, name[, value]), got {row!r}")
+        raise ValueError(f"department reference rows are (code, name[, value[, other names]]), got {row!r}")
     code, name = str(row[0]), str(row[1])
-    return Department(code, name, row[2] if len(row) > 2 else code)
+    others = row[3] if len(row) > 3 and row[3] else ()
+    if isinstance(others, str):
+        others = ALIAS_SPLIT.split(others)
+    others = tuple(dict.fromkeys(text for text in (str(o).strip() for o in others) if text and text != name))
+    return Department(code, name, row[2] if len(row) > 2 else code, others)
 
 
 def as_reference(reference: Reference | None = None, *, categories=None, departments=None) -> Reference:

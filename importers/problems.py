@@ -11,6 +11,8 @@ from typing import Any
 
 #: a cell value longer than this is cut in messages and reports (the full value is in the file)
 SHOWN_VALUE_CHARS = 200
+#: … and in a one-line problem list
+LINE_VALUE_CHARS = 60
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,18 @@ class CellProblem:
     def full_message(self) -> str:
         return f"{self.location}：{self.message}"
 
+    @property
+    def line(self) -> str:
+        """`full_message` and, unless the message already quotes it, the value of the cell — one line of a
+        problem list (the command line's, the web page's), e.g. 「…第 5 行 Q 列（共享条件）：「共享条件」为必填项」
+        or 「…第 6 行 B 列（信息资源名称）：「信息资源名称」不能超过 50 个字符（单元格内容：“…”）」."""
+        shown = shown_value(self.value).strip()
+        if len(shown) > LINE_VALUE_CHARS:
+            shown = shown[:LINE_VALUE_CHARS] + "…"
+        if not shown or f"“{shown}”" in self.message:
+            return self.full_message
+        return f"{self.full_message}（单元格内容：“{shown}”）"
+
     def __str__(self) -> str:
         return self.full_message
 
@@ -75,6 +89,7 @@ class CellProblem:
         return {
             "sheet": self.sheet, "row": self.row, "column": self.column, "header": self.header,
             "value": shown_value(self.value), "message": self.message, "message_en": self.message_en,
+            "line": self.line,
         }
 
     @classmethod

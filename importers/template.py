@@ -9,8 +9,9 @@
   widths, text format for code-like columns, frozen header row and key columns, an input prompt with the help
   text on every column, and data validation: dropdowns for every vocabulary and bool column (lists on the
   hidden 「代码表」 sheet, so long vocabularies work), the classification column against the 「分类代码」
-  sheet (visible, protected: editors look codes up there), the provider column against the hidden 「部门」
-  sheet (a warning only, since a department code is accepted too), text lengths and whole numbers;
+  sheet (visible, protected: editors look codes up there) and the provider column against the hidden 「部门」
+  sheet (warnings only: names, short names, aliases and “code name” are accepted too), text lengths and
+  whole numbers;
 * 「代码表」, 「分类代码」, 「部门」 — the lists, protected.
 
 `WorkbookWriter` is shared with `export.write_entries`, which streams entries into the same layout. Every text
@@ -30,6 +31,8 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from catalog_schema import CatalogSchema, FieldSpec
+from catalog_schema.spec import TAG_JOINER
+from catalog_schema.rules import CATEGORY_LISTS
 
 from .formulas import as_text, guard_row, looks_like_formula
 from .layout import (
@@ -48,7 +51,7 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center", horizontal="center")
 TEXT_FORMAT = "@"
 #: column types whose cells should stay text in Excel (codes with leading zeros, “12,2”, phone numbers)
-TEXT_TYPES = frozenset({"text", "textarea", "category", "department", "code_list"})
+TEXT_TYPES = frozenset({"text", "textarea", "category", "department", "code_list", "tags"})
 BOOL_LIST = "是否"                      # the 代码表 column holding 是 / 否
 
 
@@ -189,10 +192,10 @@ class WorkbookWriter:
             _error(dv, "stop", f"「{column.label}」请选择“{YES}”或“{NO}”")
         elif kind == "category" and self.lists["category"].count:
             dv = DataValidation(type="list", formula1=self.lists["category"].formula, allow_blank=True)
-            _error(dv, "stop", "请填写「分类代码」工作表中的分类代码")
+            _error(dv, "warning", "请填写「分类代码」工作表中的分类代码（也可填写分类名称或“代码 名称”）")
         elif kind == "department" and self.lists["department"].count:
             dv = DataValidation(type="list", formula1=self.lists["department"].formula, allow_blank=True)
-            _error(dv, "warning", "请从下拉列表中选择部门名称（也可填写部门代码）")
+            _error(dv, "warning", "请从下拉列表中选择部门名称（也可填写部门代码、简称或别名）")
         elif kind in ("text", "textarea") and spec is not None and spec.max_length and column.key != CODE_KEY:
             dv = DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(spec.max_length),
                                 allow_blank=True)
@@ -321,6 +324,10 @@ def guide_lines(schema: CatalogSchema, one_sheet: bool = False) -> list[str]:
         f"7. {schema.items_help}",
         "8. 导入时系统逐格校验；有错误时可下载标注了错误单元格（红色底纹、批注说明）的文件，修改后重新导入。",
     ]
+    if schema.import_only_fields:
+        labels = "」「".join(f.label for f in schema.import_only_fields)
+        lines.append(f"9. 「{labels}」仅用于迁移已有目录：只有平台管理员导入并直接发布时可以填写，导入后保留为资源的"
+                     f"发布、更新日期；其他导入请留空（填写了将被拒绝）。导出的文件中这些列为空。")
     return lines
 
 
@@ -368,10 +375,19 @@ def column_requirement(schema: CatalogSchema, column: Column) -> str:
         "bool": f"“{YES}”或“{NO}”",
         "date": "日期，格式 YYYY-MM-DD",
         "integer": "非负整数",
-        "code_list": f"信息资源代码，多个以“{LIST_SEPARATOR}”分隔",
-        "category": f"分类代码（见「{CATEGORY_SHEET}」工作表）",
-        "department": "部门名称或部门代码（下拉选择）",
+        "code_list": f"信息资源代码（可附资源名称，如“101001/000001 户籍人口基本信息”），多个以“{LIST_SEPARATOR}”分隔",
+        "category": f"分类代码（见「{CATEGORY_SHEET}」工作表），或分类名称，或“代码 名称”",
+        "department": "部门名称（下拉选择），或部门代码、简称、别名，或“代码 名称”",
     }
+    if kind == "code_list" and column.key in CATEGORY_LISTS:
+        return (f"分类代码（见「{CATEGORY_SHEET}」工作表中以 {CATEGORY_LISTS[column.key]} 开头的分类）、分类名称或"
+                f"“代码 名称”，多个以“{LIST_SEPARATOR}”分隔")
+    if kind == "tags":
+        limits = "".join([f"，每个不超过 {spec.max_length} 个字" if spec.max_length else "",
+                          f"，最多 {spec.max_items} 个" if spec.max_items else ""])
+        return f"文本，多个以“{TAG_JOINER}”或“{LIST_SEPARATOR}”分隔{limits}"
+    if spec is not None and spec.import_only:
+        return "日期，格式 YYYY-MM-DD；仅管理员导入并直接发布时填写"
     if kind in texts:
         return texts[kind]
     return f"文本，不超过 {spec.max_length} 个字" if spec is not None and spec.max_length else "文本"

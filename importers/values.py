@@ -16,9 +16,12 @@ import re
 from typing import Any, Callable
 
 from catalog_schema import CatalogSchema, Vocabulary
-from catalog_schema.validation import CODE_LIST_SPLIT, FALSY, TRUTHY
+from catalog_schema.rules import CATEGORY_LISTS
+from catalog_schema.spec import TAG_JOINER
+from catalog_schema.validation import CODE_LIST_SPLIT, FALSY, TRUTHY, split_tags
 
-from .layout import LIST_SEPARATOR, NO, YES, Column, Reference, normalize_value
+from .codes import CODE_TOKEN, Choice, Choices, NotFound, Unresolved, failure_message, normalize_value, split_code_name
+from .layout import CATEGORY_SHEET, DEPARTMENT_SHEET, LIST_SEPARATOR, NO, YES, Column, Reference
 
 #: Excel's limit for the text of one cell
 MAX_CELL_CHARS = 32_767
@@ -27,6 +30,8 @@ ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe
 EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
                           "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!"})
 MULTI_SPLIT = re.compile(r"[;；、,，\n]+")
+#: the values of a code list: not split at spaces, which may separate a code from its name
+LIST_PARTS = re.compile(r"[;；、,，\n\r]+")
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]00:00(?::00)?)?$")
 _THOUSANDS = re.compile(r"^-?\d{1,3}([,，]\d{3})+$")
 # Excel's serial day numbers for 1950-01-01 … 2099-12-31; other numbers in a date column are not dates
@@ -105,15 +110,10 @@ def _text_parser(column: Column) -> Parser:
     return parse
 
 
-def vocabulary_lookup(vocab: Vocabulary) -> dict[str, str]:
-    """Normalised label, code or national code → code (labels win over codes of other terms)."""
-    out: dict[str, str] = {}
-    for attr in ("label", "code", "national_code"):
-        for term in vocab.terms:
-            text = getattr(term, attr)
-            if text:
-                out.setdefault(normalize_value(text), term.code)
-    return out
+def vocabulary_choices(vocab: Vocabulary) -> Choices:
+    """The terms by label, code or national code (labels win over codes of other terms), or “code label”."""
+    return Choices(Choice(t.code, t.label, t.code, other_codes=(t.national_code,) if t.national_code else ())
+                   for t in vocab.terms)
 
 
 def allowed_labels(vocab: Vocabulary) -> str:
@@ -122,14 +122,17 @@ def allowed_labels(vocab: Vocabulary) -> str:
 
 def _enum_parser(column: Column, schema: CatalogSchema) -> Parser:
     vocab = schema.vocabulary(column.spec.vocabulary)
-    lookup = vocabulary_lookup(vocab)
+    choices = vocabulary_choices(vocab)
 
     def term(text: str) -> str:
-        code = lookup.get(normalize_value(text))
-        if code is None:
+        try:
+            return choices.find(text).value
+        except NotFound:
             raise CellError(f"「{column.label}」的取值“{text}”不在代码表中，可选：{allowed_labels(vocab)}",
-                            f"{column.key}: {text!r} is not in the vocabulary {vocab.key}")
-        return code
+                            f"{column.key}: {text!r} is not in the vocabulary {vocab.key}") from None
+        except Unresolved as error:
+            raise CellError(*failure_message(column.label, error, noun="取值", unknown="不在代码表中",
+                                             hint=f"可选：{allowed_labels(vocab)}")) from None
 
     if column.type == "multi_enum":
         def parse_many(value):
@@ -208,12 +211,62 @@ def _integer_parser(column: Column) -> Parser:
     return parse
 
 
-def _code_list_parser(column: Column) -> Parser:
+def _code_list_parser(column: Column, reference: Reference) -> Parser:
+    """Several codes, separated by “;”, “、”, “,” or line breaks (or by spaces, when each is a code). Topics
+    (classification codes, `CATEGORY_LISTS`) may each be a code, a name or “code name”; related resource codes
+    may carry the entry's name (“101001/000001 户籍人口基本信息”), which must be the entry's."""
+    class_code = CATEGORY_LISTS.get(column.key)
+    resolve = (_category_list_value(column, reference, class_code) if class_code is not None
+               else _resource_list_value(column, reference))
+
     def parse(value):
         text = to_text(value)
         check_text(column, text)
-        return [part for part in CODE_LIST_SPLIT.split(text) if part]
+        codes: list[str] = []
+        for part in LIST_PARTS.split(text):
+            if part.strip():
+                codes += resolve(part.strip())
+        return list(dict.fromkeys(codes))
     return parse
+
+
+def _category_list_value(column: Column, reference: Reference, class_code: str) -> Callable[[str], list[str]]:
+    if reference.categories is None:
+        return lambda part: [code for code in CODE_LIST_SPLIT.split(part) if code]
+    choices = reference.category_choices_in(class_code)
+    class_name = reference.categories.get(class_code, f"代码以 {class_code} 开头的分类")
+
+    def resolve(part: str) -> list[str]:
+        try:
+            return [choices.find(part).value]
+        except Unresolved as error:
+            tokens = part.split()
+            if len(tokens) > 1 and all(choices.by_code(token) for token in tokens):    # “201002 201003”
+                return [choices.by_code(token).value for token in tokens]
+            raise CellError(*failure_message(
+                column.label, error, noun="分类",
+                unknown=f"不是{class_name}中的分类，请填写「{CATEGORY_SHEET}」工作表中以 {class_code} 开头的分类代码或其名称",
+                hint="请填写分类代码")) from None
+    return resolve
+
+
+def _resource_list_value(column: Column, reference: Reference) -> Callable[[str], list[str]]:
+    def resolve(part: str) -> list[str]:
+        tokens = part.split()
+        if all(CODE_TOKEN.match(token) for token in tokens):
+            return tokens
+        split = split_code_name(part)
+        if split is None:
+            return [part]          # not a code: validation reports it as not registered
+        code, name = split
+        names = reference.resource_names([code]).get(code) if reference.resource_names is not None else None
+        if names and normalize_value(name) not in {normalize_value(n) for n in names}:
+            raise CellError(
+                f"「{column.label}」“{part}”的代码与名称不一致：代码“{code}”是“{'”或“'.join(names)}”，不是“{name}”；"
+                "请改正其中之一，或只填写代码",
+                f"{column.key}: {code} is not named {name!r}")
+        return [code]
+    return resolve
 
 
 def _category_parser(column: Column, reference: Reference) -> Parser:
@@ -222,11 +275,13 @@ def _category_parser(column: Column, reference: Reference) -> Parser:
         check_text(column, text)
         if not text or reference.categories is None or text in reference.categories:
             return text or None
-        head = text.split(maxsplit=1)[0]          # “101001 人口基本信息” (a code followed by its name)
-        if head in reference.categories:
-            return head
-        raise CellError(f"「{column.label}」“{text}”不在分类代码表中，请填写分类代码（见「分类代码」工作表）",
-                        f"{column.key}: {text!r} is not a category code")
+        try:
+            return reference.category_choices.find(text).value      # a name, or “101001 人口基本信息”
+        except Unresolved as error:
+            raise CellError(*failure_message(
+                column.label, error, noun="分类",
+                unknown=f"不在分类代码表中，请填写分类代码（见「{CATEGORY_SHEET}」工作表）",
+                hint="请填写分类代码")) from None
     return parse
 
 
@@ -236,12 +291,23 @@ def _department_parser(column: Column, reference: Reference) -> Parser:
         check_text(column, text)
         if not text or reference.departments is None:
             return text or None
-        dept = reference.department(text)
-        if dept is None:
-            raise CellError(
-                f"「{column.label}」“{text}”不是已登记的部门，请填写部门名称或部门代码（见「部门」工作表）",
-                f"{column.key}: {text!r} is not a registered department (name or code)")
-        return dept.value
+        try:
+            return reference.department_choices.find(text).value.value
+        except Unresolved as error:
+            raise CellError(*failure_message(
+                column.label, error, noun="部门",
+                unknown=f"不是已登记的部门，请填写部门全称、代码、简称或别名（见「{DEPARTMENT_SHEET}」工作表）",
+                hint="请填写全称或代码")) from None
+    return parse
+
+
+def _tags_parser(column: Column) -> Parser:
+    """Several free-text values (keywords) in one cell, split as the form splits them (`split_tags`: 、 ， , ； ;
+    and line breaks, never spaces); their lengths and number are `validate_entry`'s to check."""
+    def parse(value):
+        text = to_text(value)
+        check_text(column, text)
+        return split_tags(text)
     return parse
 
 
@@ -258,8 +324,10 @@ def cell_parser(column: Column, schema: CatalogSchema, reference: Reference,
         return _date_parser(column, epoch or WINDOWS_EPOCH)
     if kind == "integer":
         return _integer_parser(column)
+    if kind == "tags":
+        return _tags_parser(column)
     if kind == "code_list":
-        return _code_list_parser(column)
+        return _code_list_parser(column, reference)
     if kind == "category":
         return _category_parser(column, reference)
     if kind == "department":
@@ -297,6 +365,11 @@ def _as_list(value) -> list:
     return list(value)
 
 
+def _tags_formatter(value) -> str | None:
+    """Keywords joined with “、” (what `_tags_parser` splits again: an export re-imports unchanged)."""
+    return _safe_text(TAG_JOINER.join(split_tags(value))) or None
+
+
 def cell_formatter(column: Column, schema: CatalogSchema, reference: Reference) -> Formatter:
     """The converter of one column's schema values into what the cell shows (the inverse of `cell_parser`)."""
     kind = column.type
@@ -306,6 +379,8 @@ def cell_formatter(column: Column, schema: CatalogSchema, reference: Reference) 
     if kind == "multi_enum":
         label = _label_formatter(schema.vocabulary(column.spec.vocabulary))
         return lambda v: LIST_SEPARATOR.join(label(c) for c in _as_list(v)) or None
+    if kind == "tags":
+        return _tags_formatter
     if kind == "code_list":
         return lambda v: _safe_text(LIST_SEPARATOR.join(str(c) for c in _as_list(v))) or None
     if kind == "bool":

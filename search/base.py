@@ -54,6 +54,20 @@ class SearchBackend(abc.ABC):
         """Release resources (writers, connections)."""
 
 
+def rank_suggestions(prefix: str, names: list[str], limit: int) -> list[str]:
+    """Distinct names, those starting with what was typed first, then those holding it, then the rest (synonym
+    matches), each group in the engine's order (shorter, closer names score higher)."""
+    typed = "".join(prefix.split()).lower()
+    names = list(dict.fromkeys(names))
+
+    def rank(pair):
+        position, name = pair
+        lowered = name.lower()
+        return (0 if lowered.startswith(typed) else 1 if typed in lowered else 2, position)
+
+    return [name for _position, name in sorted(enumerate(names), key=rank)][:limit]
+
+
 def load_backend(dotted: str) -> type[SearchBackend]:
     """`package.module:ClassName` (or `package.module.ClassName`) → the class."""
     module, _, name = dotted.replace(":", ".").rpartition(".")

@@ -16,6 +16,7 @@ def build_document(*, entry_id: int, resource_code: str, values: dict, departmen
                    segmenter: Segmenter, derived: dict | None = None) -> dict:
     """`values`: the published version's data; `department`: {id, name, short_name, aliases, ancestor_ids};
     `derived`: the values of the schema's derived elements the registry computed (更新状态).
+    `department` may carry `credit_code`, which (with the resource code) a code search finds.
 
     Hierarchical facets carry the node and its ancestors, so filtering on a node includes its subtree.
     """
@@ -31,7 +32,7 @@ def build_document(*, entry_id: int, resource_code: str, values: dict, departmen
         elif schema.field(key).type == "department":
             raw_text[key] = department_text
         else:
-            raw_text[key] = values.get(key) or ""
+            raw_text[key] = _text(values.get(key))
     facets: dict[str, list[str]] = {}
     for key in facet_keys():
         spec = schema.field(key)
@@ -44,8 +45,8 @@ def build_document(*, entry_id: int, resource_code: str, values: dict, departmen
             facets[key] = sorted({code for path in topic_paths for code in path})
         elif spec.type == "bool":
             facets[key] = ["1" if value else "0"]
-        elif spec.type == "multi_enum":
-            facets[key] = [str(v) for v in value or []]
+        elif isinstance(value, (list, tuple)):  # multi_enum codes, keywords
+            facets[key] = list(dict.fromkeys(str(v) for v in value))
         else:
             facets[key] = [str(value)] if value not in (None, "") else []
     stored = {k: values.get(k) for k in stored_keys()}
@@ -55,11 +56,22 @@ def build_document(*, entry_id: int, resource_code: str, values: dict, departmen
     return {
         "id": entry_id,
         "text": {key: segmenter.index_text(text) for key, text in raw_text.items()},
-        "bigrams": segmenter.bigram_text(" ".join([values.get("name") or "", " ".join(items),
-                                                    values.get("summary") or "", department_text])),
+        # the substring fields: every text the word fields hold, as character bigrams (see `search.plan`)
+        "bigrams": segmenter.bigram_text(" ".join(raw_text.values())),
+        "name_grams": segmenter.bigram_text(values.get("name") or ""),
+        "codes": [c.upper() for c in (resource_code, department.get("credit_code")) if c],
         "facets": facets,
         "public": bool(values.get("open_to_public")) and not values.get("secret"),
         "updated": int(updated_at.replace(tzinfo=dt.timezone.utc).timestamp()) if updated_at else 0,
         "name_sort": values.get("name") or "",
         "stored": stored,
     }
+
+
+def _text(value) -> str:
+    """A field's value as text to index: lists (keywords) joined, None empty."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return " ".join(str(v) for v in value)
+    return str(value)

@@ -10,16 +10,15 @@ import datetime as dt
 import logging
 from typing import Callable, Iterable
 
-from .base import SearchBackend
+from .base import SearchBackend, rank_suggestions
 from .fields import facet_keys, fulltext_weights
+from .plan import BIGRAM_FIELD, CODES_FIELD, NAME_GRAMS_FIELD, AllOf, AnyOf, Best, Pattern, Phrase, Planner, Term
 from .query import Hit, SearchQuery, SearchResult
 from .segment import Segmenter
 
 log = logging.getLogger(__name__)
 
 ANALYZER = "catalog_ws"
-BIGRAM_FIELD = "bigram"
-BIGRAM_WEIGHT = 0.6
 FACET_SIZE = 65000
 BULK_CHUNK = 1000
 
@@ -32,6 +31,7 @@ class ElasticsearchBackend(SearchBackend):
     def __init__(self, segmenter: Segmenter, url: str | None = None, alias: str = "catalog",
                  analyzer: str | None = None, client=None):
         super().__init__(segmenter)
+        self.planner = Planner(segmenter)
         self.alias = alias
         self.analyzer = analyzer
         if client is None:
@@ -52,6 +52,8 @@ class ElasticsearchBackend(SearchBackend):
         for key in fulltext_weights():
             properties[key] = dict(text)
         properties[BIGRAM_FIELD] = {"type": "text", "analyzer": ANALYZER}
+        properties[NAME_GRAMS_FIELD] = {"type": "text", "analyzer": ANALYZER}
+        properties[CODES_FIELD] = {"type": "keyword"}
         for key in facet_keys():
             properties[facet_field(key)] = {"type": "keyword"}
         properties.update({
@@ -68,7 +70,8 @@ class ElasticsearchBackend(SearchBackend):
 
     def source(self, doc: dict) -> dict:
         """A search document as stored in Elasticsearch."""
-        out = {"id": doc["id"], BIGRAM_FIELD: doc["bigrams"], "public": bool(doc["public"]),
+        out = {"id": doc["id"], BIGRAM_FIELD: doc["bigrams"], NAME_GRAMS_FIELD: doc["name_grams"],
+               CODES_FIELD: list(doc["codes"]), "public": bool(doc["public"]),
                "updated": int(doc["updated"]), "name_sort": doc["name_sort"], "stored": doc["stored"]}
         out.update({key: text for key, text in doc["text"].items()})
         out.update({facet_field(key): [str(v) for v in values] for key, values in doc["facets"].items()})
@@ -76,36 +79,33 @@ class ElasticsearchBackend(SearchBackend):
 
     # ---- query building ---------------------------------------------------------------------------
 
-    def _word_query(self, word: str) -> dict:
-        alternatives = []
-        for kind, tokens in self.segmenter.alternatives(word):
-            if kind == "word":
-                for field, weight in fulltext_weights().items():
-                    alternatives.append({"term": {field: {"value": tokens[0], "boost": weight}}})
-                    if self.analyzer:
-                        alternatives.append({"match": {f"{field}.cn": {"query": tokens[0], "boost": weight * 0.5,
-                                                                       "operator": "and"}}})
-            else:
-                alternatives.append({"match_phrase": {BIGRAM_FIELD: {"query": " ".join(tokens),
-                                                                     "boost": BIGRAM_WEIGHT}}})
-        return {"dis_max": {"queries": alternatives, "tie_breaker": 0.1}}
+    def translate(self, clause) -> dict:
+        """A `search.plan` clause as Elasticsearch query DSL."""
+        if isinstance(clause, Term):
+            term = {"term": {clause.field: {"value": clause.value, "boost": clause.boost}}}
+            if self.analyzer and clause.field in fulltext_weights():
+                # the optional server-side Chinese analyzer's sub-field, as a second way to match the word
+                return {"dis_max": {"queries": [term, {"match": {f"{clause.field}.cn": {
+                    "query": clause.value, "boost": clause.boost * 0.5, "operator": "and"}}}]}}
+            return term
+        if isinstance(clause, Phrase):
+            if len(clause.tokens) == 1:
+                return {"term": {clause.field: {"value": clause.tokens[0], "boost": clause.boost}}}
+            return {"match_phrase": {clause.field: {"query": " ".join(clause.tokens), "boost": clause.boost}}}
+        if isinstance(clause, Pattern):
+            return {"regexp": {clause.field: {"value": clause.regex, "boost": clause.boost}}}
+        if isinstance(clause, AnyOf):
+            return {"bool": {"should": [self.translate(c) for c in clause.clauses], "minimum_should_match": 1,
+                             "boost": clause.boost}}
+        if isinstance(clause, AllOf):
+            return {"bool": {"must": [self.translate(c) for c in clause.clauses], "boost": clause.boost}}
+        if isinstance(clause, Best):
+            return {"dis_max": {"queries": [self.translate(c) for c in clause.clauses], "tie_breaker": clause.tie}}
+        raise TypeError(f"unknown clause {clause!r}")
 
     def build_query(self, query: SearchQuery) -> dict:
-        words = self.segmenter.query_words(query.text)
-        boolean: dict = {}
-        if words:
-            clauses = [self._word_query(word) for word in words]
-            if query.any_term:
-                boolean["must"] = [{"bool": {"should": clauses, "minimum_should_match": 1}}]
-            else:
-                boolean["must"] = clauses
-            should = [{"bool": {"must": [{"term": {"name": w}} for w in words], "boost": 3.0}}]
-            grams = self.segmenter.bigrams("".join(words))
-            if len(words) > 1 and len(grams) > 1:
-                should.append({"match_phrase": {BIGRAM_FIELD: {"query": " ".join(grams), "boost": 4.0}}})
-            boolean["should"] = should
-        else:
-            boolean["must"] = [{"match_all": {}}]
+        plan = self.planner.plan(query.text, any_term=query.any_term)
+        boolean: dict = {"must": [{"match_all": {}} if plan.clause is None else self.translate(plan.clause)]}
         filters = [{"terms": {facet_field(key): [str(v) for v in values]}}
                    for key, values in query.filters.items() if values]
         if query.public_only:
@@ -172,28 +172,25 @@ class ElasticsearchBackend(SearchBackend):
         facets = {key: {b["key"]: b["doc_count"] for b in response["aggregations"][key]["buckets"]}
                   for key in query.facets} if query.facets else {}
         return SearchResult(hits=hits, total=response["hits"]["total"]["value"], facets=facets,
-                            terms=self.segmenter.highlight_terms(query.text))
+                            terms=self.planner.highlight_terms(query.text))
 
-    def build_suggest_body(self, prefix: str, public_only: bool, limit: int) -> dict:
-        words = self.segmenter.query_words(prefix)
-        boolean: dict = {"must": [{"match_phrase_prefix": {"name": {"query": " ".join(words)}}}]}
+    def build_suggest_body(self, prefix: str, public_only: bool, limit: int) -> dict | None:
+        clause = self.planner.suggest_clause(prefix)
+        if clause is None:
+            return None
+        boolean: dict = {"must": [self.translate(clause)]}
         if public_only:
             boolean["filter"] = [{"term": {"public": True}}]
-        return {"query": {"bool": boolean}, "size": limit * 3, "_source": ["stored.name"]}
+        return {"query": {"bool": boolean}, "size": limit * 4, "_source": ["stored.name"]}
 
     def suggest(self, prefix: str, *, public_only: bool, limit: int = 8) -> list[str]:
-        if not self.segmenter.query_words(prefix):
+        body = self.build_suggest_body(prefix, public_only, limit)
+        if body is None:
             return []
         self._ensure_index()
-        body = self.build_suggest_body(prefix, public_only, limit)
         body["source"] = body.pop("_source")
         response = self.client.search(index=self.alias, **body)
-        names: list[str] = []
-        for hit in response["hits"]["hits"]:
-            name = hit["_source"]["stored"]["name"]
-            if name not in names:
-                names.append(name)
-        return names[:limit]
+        return rank_suggestions(prefix, [hit["_source"]["stored"]["name"] for hit in response["hits"]["hits"]], limit)
 
     def alias_actions(self, new_index: str) -> list[dict]:
         """One atomic request: point the alias at the new index and away from every older one."""

@@ -24,11 +24,17 @@ def highlight(text: str | None, terms: list[str]) -> Markup:
     pattern = _pattern(terms)
     if pattern is None:
         return escape(text)
-    out, last = [], 0
+    spans: list[list[int]] = []
     for match in pattern.finditer(text):
-        out.append(escape(text[last:match.start()]))
-        out.append(Markup("<mark>") + escape(match.group(0)) + Markup("</mark>"))
-        last = match.end()
+        if spans and match.start() == spans[-1][1]:
+            spans[-1][1] = match.end()  # touching matches are one mark, not a row of marks with gaps between
+        else:
+            spans.append([match.start(), match.end()])
+    out, last = [], 0
+    for start, end in spans:
+        out.append(escape(text[last:start]))
+        out.append(Markup("<mark>") + escape(text[start:end]) + Markup("</mark>"))
+        last = end
     out.append(escape(text[last:]))
     return Markup("").join(out)
 

@@ -2,7 +2,8 @@
 
 Text is segmented in Python before it reaches any engine (so a plain Elasticsearch works too): documents with
 jieba's search mode (fine and compound words, for recall), queries with its precise mode; each query word also
-matches as the phrase of its character bigrams and as any of its synonyms (人社局 ↔ 人力资源和社会保障局).
+matches as the phrase of its character bigrams and as any of its synonyms (人社局 ↔ 人力资源和社会保障局): see
+`search.plan`, which turns a query into clauses.
 """
 from __future__ import annotations
 
@@ -17,6 +18,13 @@ SYNONYMS = HERE / "synonyms.txt"
 WORD = re.compile(r"\w", re.UNICODE)
 RUNS = re.compile(r"[a-z0-9]+|[^\W\d_a-z]+", re.UNICODE)
 
+# Words that say what kind of record a resource holds, not what it is about: left out when looking for related
+# entries (every second name ends in 信息).
+GENERIC_WORDS = frozenset("""
+信息 数据 资料 名录 名单 清单 目录 列表 台账 记录 情况 基本 基础 相关 管理 统计 汇总 明细 查询 公示 公开 公告 结果
+业务 服务 系统 平台 办理 登记信息 一览 全市 本市 市级 区级 各类 有关
+""".split())
+
 # Longer names (official department names) are left to segment naturally: as single dictionary words they would
 # hide their parts from the index. Short names and abbreviations (人社局, 市场监管局) are kept whole.
 MAX_DICTIONARY_WORD = 6
@@ -28,7 +36,9 @@ class Segmenter:
     """Wraps jieba (or rjieba, the Rust port: same dictionary and results, faster) with our dictionary."""
 
     def __init__(self, engine: str = "rjieba", words: list[str] | None = None,
-                 synonyms: list[list[str]] | None = None):
+                 synonyms: list[list[str]] | None = None, *, defaults: bool = True):
+        """`words` and `synonyms` are added to the shipped defaults (the files beside this module), or stand
+        alone with `defaults=False` (the app passes the lists an admin saved, see `app.indexing.vocabulary`)."""
         self.engine = engine
         self._lock = threading.Lock()
         if engine == "rjieba":
@@ -45,11 +55,26 @@ class Segmenter:
         else:
             raise ValueError(f"unknown segmenter {engine!r}")
         self.synonyms: dict[str, set[str]] = {}
-        for word in _read_dictionary():
+        dictionary = _read_dictionary() if defaults else []
+        if defaults:
+            synonyms = _read_synonyms() + list(synonyms or [])
+        self.replace_vocabulary(dictionary, synonyms or [], names=words or [])
+
+    def replace_vocabulary(self, words: list[str], synonyms: list[list[str]], names: list[str] = ()) -> None:
+        """Use these synonym groups from now on, and keep these words whole; `names` (department names, short
+        names, aliases) are kept whole when short. (Words once given to jieba stay in its dictionary until the
+        process restarts; a query also matches by character pairs, so that is harmless.)"""
+        table: dict[str, set[str]] = {}
+        for group in synonyms:
+            group = [g.strip() for g in group if g and len(g.strip()) >= 2]
+            for word in group:
+                if len(word) <= MAX_DICTIONARY_WORD:
+                    self.add_word(word)
+                table.setdefault(word, set()).update(g for g in group if g != word)
+        self.synonyms = table  # replaced whole: a search running meanwhile sees the old table or the new one
+        for word in words:
             self.add_word(word)
-        for group in _read_synonyms() + (synonyms or []):
-            self.add_synonyms(group)
-        for word in words or []:
+        for word in names:
             if len(word) <= MAX_DICTIONARY_WORD:
                 self.add_word(word)
 
@@ -58,13 +83,6 @@ class Segmenter:
         if len(word) >= 2:
             with self._lock:
                 self._add_word(word)
-
-    def add_synonyms(self, group: list[str]) -> None:
-        group = [g.strip() for g in group if g and len(g.strip()) >= 2]
-        for word in group:
-            if len(word) <= MAX_DICTIONARY_WORD:
-                self.add_word(word)
-            self.synonyms.setdefault(word, set()).update(g for g in group if g != word)
 
     def index_tokens(self, text: str | None) -> list[str]:
         """Tokens of a document's text: every word and its finer parts, lower-cased, no punctuation."""
@@ -79,17 +97,21 @@ class Segmenter:
         """The words of a query (precise mode), lower-cased, without punctuation."""
         return [t.lower() for t in self._cut(text or "") if WORD.search(t)]
 
-    def bigrams(self, text: str | None) -> list[str]:
-        """Overlapping character bigrams of the Chinese runs (Latin words and numbers kept whole).
+    def content_words(self, text: str) -> list[str]:
+        """The query words of a text that say what it is about (two characters or more, not generic)."""
+        return [w for w in dict.fromkeys(self.query_words(text)) if len(w) >= 2 and w not in GENERIC_WORDS]
 
-        The safety net under segmentation: a word that jieba cut differently in a document (e.g. inside a long
-        department name) is still found as the phrase of its bigrams.
+    def bigrams(self, text: str | None) -> list[str]:
+        """Overlapping character bigrams of each run of Chinese characters, and of each run of Latin letters and
+        digits (a lone character stays itself).
+
+        The safety net under segmentation, and what substring search matches: a word that jieba cut differently in
+        a document (e.g. inside a long department name) is still found as the phrase of its bigrams, and so is any
+        piece of a name (门头 in 门头沟, 345 in 12345).
         """
         out: list[str] = []
         for run in RUNS.findall((text or "").lower()):
-            if run.isascii():
-                out.append(run)
-            elif len(run) == 1:
+            if len(run) == 1:
                 out.append(run)
             else:
                 out.extend(run[i:i + 2] for i in range(len(run) - 1))
@@ -97,27 +119,6 @@ class Segmenter:
 
     def bigram_text(self, text: str | None) -> str:
         return " ".join(self.bigrams(text))
-
-    def alternatives(self, word: str) -> list[tuple[str, list[str]]]:
-        """Ways a query word may appear in the index: as a word, as the phrase of its bigrams, and so each synonym.
-
-        Returns (kind, tokens) pairs with kind "word" (the word fields) or "bigram" (the bigram field).
-        """
-        options: list[tuple[str, list[str]]] = []
-        for variant in [word] + sorted(self.synonyms.get(word, ())):
-            variant = variant.lower()
-            options.append(("word", [variant]))
-            grams = self.bigrams(variant)
-            if grams:
-                options.append(("bigram", grams))
-        return options
-
-    def highlight_terms(self, text: str) -> list[str]:
-        terms = []
-        for word in self.query_words(text):
-            terms.append(word)
-            terms.extend(self.synonyms.get(word, ()))
-        return sorted(set(terms), key=len, reverse=True)
 
 
 def _read_dictionary() -> list[str]:

@@ -16,20 +16,18 @@ from typing import Callable, Iterable
 
 import tantivy
 
-from .base import SearchBackend
+from .base import SearchBackend, rank_suggestions
 from .fields import facet_keys, fulltext_weights
+from .plan import BIGRAM_FIELD, CODES_FIELD, NAME_GRAMS_FIELD, AllOf, AnyOf, Best, Pattern, Phrase, Planner, Term
 from .query import SearchQuery, SearchResult, Hit
 from .segment import Segmenter
 
 log = logging.getLogger(__name__)
 
 TOKENIZER = "catalog_ws"
-BIGRAM_FIELD = "bigram"
-BIGRAM_WEIGHT = 0.6
-NAME_FIELD = "name"
 FACET_SIZE = 65000  # ≥ the number of distinct values, so counts are exact
 WRITER_HEAP = 64_000_000
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: name bigrams, Latin and digit bigrams, and codes, for substring and code search
 
 
 def facet_field(key: str) -> str:
@@ -44,6 +42,7 @@ class IndexBusy(Exception):
 class TantivyBackend(SearchBackend):
     def __init__(self, segmenter: Segmenter, path: str | pathlib.Path | None = None):
         super().__init__(segmenter)
+        self.planner = Planner(segmenter)
         self.path = pathlib.Path(path) if path else None
         self.schema = self._build_schema()
         if self.path is not None:
@@ -65,6 +64,8 @@ class TantivyBackend(SearchBackend):
         for key in fulltext_weights():
             builder.add_text_field(key, tokenizer_name=TOKENIZER, index_option="position")
         builder.add_text_field(BIGRAM_FIELD, tokenizer_name=TOKENIZER, index_option="position")
+        builder.add_text_field(NAME_GRAMS_FIELD, tokenizer_name=TOKENIZER, index_option="position")
+        builder.add_text_field(CODES_FIELD, tokenizer_name="raw", index_option="basic")
         for key in facet_keys():
             builder.add_text_field(facet_field(key), tokenizer_name="raw", fast=True, index_option="basic")
         builder.add_text_field("public", tokenizer_name="raw", index_option="basic")
@@ -121,6 +122,9 @@ class TantivyBackend(SearchBackend):
             if text:
                 out.add_text(key, text)
         out.add_text(BIGRAM_FIELD, doc["bigrams"])
+        out.add_text(NAME_GRAMS_FIELD, doc["name_grams"])
+        for code in doc["codes"]:
+            out.add_text(CODES_FIELD, code)
         for key, values in doc["facets"].items():
             for value in values:
                 out.add_text(facet_field(key), str(value))
@@ -187,35 +191,23 @@ class TantivyBackend(SearchBackend):
         result = searcher.search(tantivy.Query.all_query(), limit=max(searcher.num_docs, 1), count=False)
         return {searcher.doc(address)["id"][0] for _score, address in result.hits}
 
-    def _word_query(self, word: str) -> tantivy.Query:
-        alternatives = []
-        for kind, tokens in self.segmenter.alternatives(word):
-            if kind == "word":
-                for field, weight in fulltext_weights().items():
-                    alternatives.append(tantivy.Query.boost_query(
-                        tantivy.Query.term_query(self.schema, field, tokens[0]), weight))
-            elif len(tokens) == 1:
-                alternatives.append(tantivy.Query.boost_query(
-                    tantivy.Query.term_query(self.schema, BIGRAM_FIELD, tokens[0]), BIGRAM_WEIGHT))
-            else:
-                alternatives.append(tantivy.Query.boost_query(
-                    tantivy.Query.phrase_query(self.schema, BIGRAM_FIELD, tokens), BIGRAM_WEIGHT))
-        return tantivy.Query.disjunction_max_query(alternatives, 0.1)
-
-    def _text_clauses(self, query: SearchQuery) -> list[tuple]:
-        words = self.segmenter.query_words(query.text)
-        if not words:
-            return []
-        occur = tantivy.Occur.Should if query.any_term else tantivy.Occur.Must
-        clauses = [(occur, self._word_query(word)) for word in words]
-        # rank phrase and title matches first
-        grams = self.segmenter.bigrams("".join(words))
-        if len(words) > 1 and len(grams) > 1:
-            clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(
-                tantivy.Query.phrase_query(self.schema, BIGRAM_FIELD, grams), 4.0)))
-        title = [(tantivy.Occur.Must, tantivy.Query.term_query(self.schema, NAME_FIELD, w)) for w in words]
-        clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(tantivy.Query.boolean_query(title), 3.0)))
-        return clauses
+    def translate(self, clause) -> tantivy.Query:
+        """A `search.plan` clause as a Tantivy query."""
+        if isinstance(clause, Term):
+            query = tantivy.Query.term_query(self.schema, clause.field, clause.value)
+        elif isinstance(clause, Phrase):
+            query = (tantivy.Query.term_query(self.schema, clause.field, clause.tokens[0]) if len(clause.tokens) == 1
+                     else tantivy.Query.phrase_query(self.schema, clause.field, list(clause.tokens)))
+        elif isinstance(clause, Pattern):
+            query = tantivy.Query.regex_query(self.schema, clause.field, clause.regex)
+        elif isinstance(clause, (AnyOf, AllOf)):
+            occur = tantivy.Occur.Should if isinstance(clause, AnyOf) else tantivy.Occur.Must
+            query = tantivy.Query.boolean_query([(occur, self.translate(c)) for c in clause.clauses])
+        elif isinstance(clause, Best):
+            return tantivy.Query.disjunction_max_query([self.translate(c) for c in clause.clauses], clause.tie)
+        else:
+            raise TypeError(f"unknown clause {clause!r}")
+        return query if clause.boost == 1.0 else tantivy.Query.boost_query(query, clause.boost)
 
     def _filter_clauses(self, query: SearchQuery) -> list[tuple]:
         clauses = []
@@ -233,13 +225,9 @@ class TantivyBackend(SearchBackend):
         return clauses
 
     def build_query(self, query: SearchQuery) -> tantivy.Query:
-        text = self._text_clauses(query)
-        filters = self._filter_clauses(query)
-        if not text:
-            text = [(tantivy.Occur.Must, tantivy.Query.all_query())]
-        elif query.any_term:
-            text = [(tantivy.Occur.Must, tantivy.Query.boolean_query(text))]
-        return tantivy.Query.boolean_query(text + filters)
+        plan = self.planner.plan(query.text, any_term=query.any_term)
+        text = tantivy.Query.all_query() if plan.clause is None else self.translate(plan.clause)
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, text)] + self._filter_clauses(query))
 
     def search(self, query: SearchQuery) -> SearchResult:
         searcher = self._searcher()
@@ -261,20 +249,16 @@ class TantivyBackend(SearchBackend):
             raw = searcher.aggregate(tq, aggs)
             facets = {key: {b["key"]: b["doc_count"] for b in raw[key]["buckets"]} for key in query.facets}
         return SearchResult(hits=hits, total=result.count or 0, facets=facets,
-                            terms=self.segmenter.highlight_terms(query.text))
+                            terms=self.planner.highlight_terms(query.text))
 
     def suggest(self, prefix: str, *, public_only: bool, limit: int = 8) -> list[str]:
-        words = self.segmenter.query_words(prefix)
-        if not words:
+        clause = self.planner.suggest_clause(prefix)
+        if clause is None:
             return []
-        clauses = [(tantivy.Occur.Must, tantivy.Query.phrase_prefix_query(self.schema, NAME_FIELD, words))]
+        clauses = [(tantivy.Occur.Must, self.translate(clause))]
         if public_only:
             clauses.append((tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "public", "1")))
         searcher = self._searcher()
-        result = searcher.search(tantivy.Query.boolean_query(clauses), limit=limit * 3, count=False)
-        names: list[str] = []
-        for _score, address in result.hits:
-            name = json.loads(searcher.doc(address)["stored"][0])["name"]
-            if name not in names:
-                names.append(name)
-        return names[:limit]
+        result = searcher.search(tantivy.Query.boolean_query(clauses), limit=limit * 4, count=False)
+        names = [json.loads(searcher.doc(address)["stored"][0])["name"] for _score, address in result.hits]
+        return rank_suggestions(prefix, names, limit)

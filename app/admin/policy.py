@@ -12,3 +12,8 @@ def can_read_workflows(user) -> bool:
 def can_manage_users(user) -> bool:
     """用户管理 (unlock sign-in, demand a new password, end sessions, deactivate): admins only."""
     return bool(user is not None and getattr(user, "is_authenticated", False) and "admin" in user.role_keys)
+
+
+def can_complete_departments(user) -> bool:
+    """统一社会信用代码待补充 (fill in the credit codes of departments loaded without one): admins only."""
+    return can_manage_users(user)

@@ -52,7 +52,7 @@ def diff_values(old: dict, new: dict, *, department_name: Callable[[int], str] |
     schema = get_schema()
     fields = []
     for spec in schema.fields:
-        if spec.key == "release_date":
+        if spec.key == "release_date" or spec.import_only:   # dates of a publication, not what was edited
             continue
         before, after = _display(spec, old.get(spec.key), department_name), _display(spec, new.get(spec.key),
                                                                                      department_name)

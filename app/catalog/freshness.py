@@ -1,7 +1,8 @@
 """Freshness (更新状态): when each published entry is next expected to be updated, from its update cycle.
 
-An entry's last update is the day its current version was published, or a later day its department reported
-that the resource's data was updated (数据更新登记). The next expected update is that day plus the interval the
+An entry's last update is the day its current version was published (for a version an admin imported from an
+existing catalog with its dates: that catalog's last update), or a later day its department reported that the
+resource's data was updated (数据更新登记). The next expected update is that day plus the interval the
 schema declares for the update cycle (每月: one month …; 不定期、其他: none). An entry whose date has passed is
 overdue: the daily sweep (`app.changes`) flags it, tells the department, and has the search index re-read it, so
 the 更新状态 facet (a derived element of the schema) stays true without reindexing everything every night.
@@ -11,7 +12,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from typing import Sequence
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import func, select, update
 
 from app.core.clock import today
@@ -55,17 +58,32 @@ def label_of(status: str) -> str:
 
 @ENTRY.fired.connect
 def _published(transition: str, *, ids, **_kwargs) -> None:
-    """A publication is an update: the expected date starts again from today."""
+    """A publication is an update: the expected date starts again from today — or, for a version an admin
+    imported from an existing catalog with its dates, from that catalog's last update."""
     if transition != "publish":
         return
     day = today()
     rows = db.session.execute(
-        select(Entry.id, EntryVersion.data["update_cycle"].as_string())
+        select(Entry.id, EntryVersion.data["update_cycle"].as_string(), EntryVersion.original_updated_on)
         .join(EntryVersion, Entry.published_version_id == EntryVersion.id).where(Entry.id.in_(list(ids)))).all()
-    if rows:
-        db.session.execute(update(Entry), [
-            {"id": entry_id, "last_update_on": day, "next_update_on": next_update_on(cycle, day),
-             "overdue_flagged": False} for entry_id, cycle in rows])
+    changes = []
+    for entry_id, cycle, original in rows:
+        last = original or day
+        changes.append({"id": entry_id, "last_update_on": last, "next_update_on": next_update_on(cycle, last),
+                        "overdue_flagged": False})
+    if changes:
+        db.session.execute(update(Entry), changes)
+
+
+def last_updated_at(entry: Entry, version: EntryVersion) -> dt.datetime | None:
+    """When a published entry was last updated, as the search index orders it (naive UTC): the original catalog's
+    last update (the start of that day where the registry is) for a version imported with it, else the version's
+    publication."""
+    if version.original_updated_on is not None:
+        zone = ZoneInfo(current_app.config["TIMEZONE"])
+        start = dt.datetime.combine(version.original_updated_on, dt.time(), tzinfo=zone)
+        return start.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return version.published_at or entry.updated_at
 
 
 def record_update(entry: Entry, *, user, updated_on: dt.date | str | None, note: str = "") -> EntryUpdate:

@@ -155,6 +155,10 @@ class EntryVersion(db.Model):
     updated_at = mapped_column(db.DateTime, default=utcnow, onupdate=utcnow)
     published_at = mapped_column(db.DateTime)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # the original catalog's dates of a version an admin imported and published directly (首次发布日期、最近更新日期,
+    # the schema's import-only fields): the entry shows, sorts and counts freshness by them, not by the import day
+    original_published_on = mapped_column(db.Date)
+    original_updated_on = mapped_column(db.Date)
 
     entry = relationship("Entry", foreign_keys=[entry_id], back_populates="versions")
 

@@ -74,3 +74,24 @@ def department_choices(user) -> list[Department]:
     if policy.compile_scope(user) == "all":
         return db.session.scalars(select(Department).order_by(Department.code)).all()
     return [user.department]
+
+
+def names_of_codes(codes, user) -> dict[str, tuple[str, ...]]:
+    """Resource code → the names `user` may see the entry under (its published name, and its working version's
+    when they may see that): what “code name” in a related-code cell of an Excel import is checked against.
+    Entries the user may not see are left out, as if they did not exist."""
+    codes = list(dict.fromkeys(codes))
+    if not codes:
+        return {}
+    entries = db.session.scalars(select(Entry).where(Entry.resource_code.in_(codes))
+                                 .options(joinedload(Entry.published_version), joinedload(Entry.draft_version))).unique()
+    out = {}
+    for entry in entries:
+        names = []
+        if entry.published_version is not None and policy.can_see_published(user, entry):
+            names.append(entry.published_version.name)
+        if entry.draft_version is not None and policy.can_see_working(user, entry):
+            names.append(entry.draft_version.name)
+        if names:
+            out[entry.resource_code] = tuple(dict.fromkeys(names))
+    return out

@@ -7,6 +7,7 @@ transition, which the review records and the search outbox follow. The edge (req
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Mapping, Sequence
@@ -22,7 +23,7 @@ from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.timefmt import local_today
 from app.extensions import db
 from app.org import Department
-from catalog_schema import Problem, get_schema, validate_entry
+from catalog_schema import Problem, get_schema, validate_entry, validate_import_only
 
 from . import policy
 from .codes import format_code, reserve_sequence
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 
 # Stored on the entry row (identity), not in a version's data.
 IDENTITY_KEYS = ("category_code", "provider")
+# The schema's import-only fields: the original catalog's dates an admin's import keeps (see `publish_directly`).
+FIRST_PUBLISHED, LAST_UPDATED = "first_published_on", "last_updated_on"
 
 
 class EditConflict(Conflict):
@@ -124,9 +127,14 @@ def get_entry_by_code(resource_code: str) -> Entry | None:
 
 
 def full_values(entry: Entry, version: EntryVersion) -> dict:
-    """Every schema field of a version, identity fields included (for display, diff and export)."""
-    return {**version.data, "category_code": entry.category_code, "provider": entry.department_id,
-            "resource_code": entry.resource_code}
+    """Every schema field of a version, identity fields included (for display, diff and export), and the original
+    catalog's dates of a version an admin imported with them (the schema's import-only fields)."""
+    values = {**version.data, "category_code": entry.category_code, "provider": entry.department_id,
+              "resource_code": entry.resource_code}
+    for key, day in ((FIRST_PUBLISHED, version.original_published_on), (LAST_UPDATED, version.original_updated_on)):
+        if day is not None:
+            values[key] = day.isoformat()
+    return values
 
 
 def _problem(key: str, message: str, message_en: str) -> Problem:
@@ -422,18 +430,50 @@ def return_(entries: Sequence[Entry], *, user, comment: str) -> None:
     db.session.flush()
 
 
-def publish_directly(entries: Sequence[Entry], *, user, reason: str) -> None:
+def publish_directly(entries: Sequence[Entry], *, user, reason: str,
+                     original_dates: Mapping[int, Mapping] | None = None) -> None:
     """不经审核直接发布: admins publish drafts at once (the demo, an import of an existing catalog), giving a
-    reason that goes to the audit log. A version in review is never published this way."""
+    reason that goes to the audit log. A version in review is never published this way.
+
+    `original_dates` (entry id → the schema's import-only values, ``first_published_on`` and
+    ``last_updated_on`` as ISO dates): a migrated catalog's own dates, kept instead of today's. The entry's
+    发布日期 becomes the first publication, its last update (更新状态, the index's “updated” order) the last
+    update, which defaults to the first publication. Dates in the future, or an update before the first
+    publication, are refused (InvalidInput naming the entry).
+    """
     reason = (reason or "").strip()
     for version in _working(entries, "发布"):
         VERSION.check("publish_directly", version, actor=user, reason=reason)
-    _publish(list(entries), "publish_directly", user, reason=reason)
+    dates = _original_dates(entries, original_dates or {})
+    _publish(list(entries), "publish_directly", user, reason=reason, original=dates)
     db.session.flush()
 
 
-def _publish(entries: list[Entry], key: str, user, **context) -> None:
-    """The working versions become the published ones; the previous published versions become history."""
+def _original_dates(entries: Sequence[Entry], given: Mapping[int, Mapping]) -> dict[int, tuple]:
+    """Entry id → (first publication, last update) as dates, checked through the schema (validate_import_only)."""
+    out, problems, day = {}, [], local_today()
+    for entry in entries:
+        raw = given.get(entry.id)
+        if not raw:
+            continue
+        clean, found = validate_import_only(raw, today=day)
+        problems += [Problem(p.path, p.label, f"信息资源“{entry.resource_code}”：{p.message}", p.message_en)
+                     for p in found]
+        first = clean.get(FIRST_PUBLISHED)
+        if first:
+            first = dt.date.fromisoformat(first)
+            last = dt.date.fromisoformat(clean[LAST_UPDATED]) if clean.get(LAST_UPDATED) else first
+            out[entry.id] = (first, last)
+    if problems:
+        raise InvalidInput(problems)
+    return out
+
+
+def _publish(entries: list[Entry], key: str, user, *, original: Mapping[int, tuple] | None = None,
+             **context) -> None:
+    """The working versions become the published ones; the previous published versions become history.
+
+    `original`: entry id → (first publication, last update) of the catalog an admin migrated it from."""
     previous = [e.published_version for e in entries if e.published_version is not None]
     if previous:
         VERSION.fire_internal("supersede", previous, actor=user)
@@ -443,7 +483,9 @@ def _publish(entries: list[Entry], key: str, user, **context) -> None:
     now, today = utcnow(), local_today().isoformat()
     for entry, version in zip(entries, versions):
         version.published_at, version.published_by_id = now, user.id
-        version.data = {**version.data, "release_date": today}
+        first, last = (original or {}).get(entry.id, (None, None))
+        version.original_published_on, version.original_updated_on = first, last
+        version.data = {**version.data, "release_date": first.isoformat() if first else today}
         entry.published_version, entry.draft_version = version, None
         entry.updated_at = now
     ENTRY.fire_internal("publish", entries, actor=user)

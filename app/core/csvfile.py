@@ -10,8 +10,10 @@ from catalog_schema import Problem
 from .errors import InvalidInput
 
 
-def read_rows(path: pathlib.Path | str, required: dict[str, tuple[str, ...]]) -> list[tuple[int, dict]]:
-    """Rows as (line number, {canonical column: value}); `required` maps a column to its accepted headers."""
+def read_rows(path: pathlib.Path | str, required: dict[str, tuple[str, ...]],
+              optional: dict[str, tuple[str, ...]] | None = None) -> list[tuple[int, dict]]:
+    """Rows as (line number, {canonical column: value}); `required` maps a column to its accepted headers, `optional`
+    a column the file may leave out (its value is then "")."""
     raw = pathlib.Path(path).read_bytes()
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -33,7 +35,9 @@ def read_rows(path: pathlib.Path | str, required: dict[str, tuple[str, ...]]) ->
             mapping[column] = found
     if missing:
         raise InvalidInput([Problem("header", "表头", f"CSV 缺少列：{'；'.join(missing)}", "missing CSV columns")])
-    return [(number, {c: (row.get(h) or "").strip() for c, h in mapping.items()})
+    for column, accepted in (optional or {}).items():
+        mapping[column] = next((h for h in headers if h and h.strip() in accepted), "")
+    return [(number, {c: (row.get(h) or "").strip() if h else "" for c, h in mapping.items()})
             for number, row in enumerate(reader, start=2)]
 
 

@@ -53,7 +53,7 @@ def upload():
 def show(job_id: int):
     job = _job(job_id)
     return render_template("imports/show.html", job=job, progress=jobs.get_progress(job.id),
-                           has_report=services.report_path(job) is not None,
+                           has_report=services.report_path(job) is not None, summary=services.summary(job.report),
                            can_publish=policy.can_publish_directly(current_user),
                            actions=services.job_actions(current_user, job), silent=services.is_silent(job))
 

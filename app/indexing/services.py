@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Callable, Iterable, Iterator
 
 from flask import current_app
@@ -9,26 +10,54 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
 from app import outbox
-from app.catalog import ENTRY, Category, Entry, EntryStatus, EntryVersion, freshness_status
+from app.catalog import ENTRY, Category, Entry, EntryStatus, EntryVersion, freshness_status, last_updated_at
 from app.core.clock import today
 from app.extensions import db
 from app.org import Department
 from search.base import SearchBackend, load_backend
 from search.document import build_document
+from search.query import SearchQuery
 from search.segment import Segmenter
+from search.spelling import close_terms
+
+from . import vocabulary
 
 log = logging.getLogger(__name__)
 BATCH = 1000
+VOCABULARY_CHECK_SECONDS = 2.0  # how stale a process's word lists may be after an admin saves them elsewhere
 
 
 # ---- the backend --------------------------------------------------------------------------------------
 
 def backend() -> SearchBackend:
-    """The app's search backend, created on first use (it reads department names for the dictionary)."""
+    """The app's search backend, created on first use (it reads department names for the dictionary), with the
+    word lists in force: a list an admin saved in any process is picked up within `VOCABULARY_CHECK_SECONDS`."""
     app = current_app._get_current_object()
     if "catalog_search" not in app.extensions:
         app.extensions["catalog_search"] = _make_backend(app)
+        app.extensions["catalog_search_vocabulary"] = (vocabulary.version(), time.monotonic())
+    else:
+        seen, checked = app.extensions["catalog_search_vocabulary"]
+        if time.monotonic() - checked >= VOCABULARY_CHECK_SECONDS:
+            current = vocabulary.version()
+            if current != seen:
+                apply_vocabulary(app.extensions["catalog_search"].segmenter)
+            app.extensions["catalog_search_vocabulary"] = (current, time.monotonic())
     return app.extensions["catalog_search"]
+
+
+def apply_vocabulary(segmenter: Segmenter) -> None:
+    """Give the segmenter the word lists in force and the departments' names."""
+    words, groups = vocabulary.in_force()
+    names, department_groups = department_vocabulary()
+    segmenter.replace_vocabulary(words, groups + department_groups, names=names)
+
+
+def vocabulary_saved() -> None:
+    """This process applies a saved list on its next search (others within `VOCABULARY_CHECK_SECONDS`)."""
+    app = current_app._get_current_object()
+    if "catalog_search_vocabulary" in app.extensions:
+        app.extensions["catalog_search_vocabulary"] = (-1, 0.0)
 
 
 def department_vocabulary() -> tuple[list[str], list[list[str]]]:
@@ -43,8 +72,8 @@ def department_vocabulary() -> tuple[list[str], list[list[str]]]:
 
 
 def _make_backend(app) -> SearchBackend:
-    words, groups = department_vocabulary()
-    segmenter = Segmenter(app.config["SEGMENTER"], words=words, synonyms=groups)
+    segmenter = Segmenter(app.config["SEGMENTER"], defaults=False)
+    apply_vocabulary(segmenter)
     cls = load_backend(app.config["SEARCH_BACKEND"])
     if cls.__name__ == "ElasticsearchBackend":
         return cls(segmenter, url=app.config["ELASTICSEARCH_URL"], alias=app.config["ELASTICSEARCH_INDEX"],
@@ -114,7 +143,7 @@ class _Lookups:
             ancestors.insert(0, parent)
             parent = self.departments[parent].parent_id
         return {"id": d.id, "name": d.name, "short_name": d.short_name, "aliases": d.aliases,
-                "ancestor_ids": ancestors}
+                "credit_code": d.credit_code, "ancestor_ids": ancestors}
 
     def path(self, code: str) -> list[str]:
         out, node = [], code
@@ -135,7 +164,7 @@ def documents_for(entries: Iterable[Entry], lookups: _Lookups | None = None) -> 
             entry_id=entry.id, resource_code=entry.resource_code, values=version.data,
             department=lookups.department(entry.department_id), category_path=lookups.path(entry.category_code),
             topic_paths=[lookups.path(code) for code in version.data.get("topic_codes") or []],
-            updated_at=version.published_at or entry.updated_at, segmenter=segmenter,
+            updated_at=last_updated_at(entry, version), segmenter=segmenter,
             derived={"freshness": freshness_status(entry.next_update_on, day)}))
     return out
 
@@ -180,3 +209,26 @@ def health() -> dict:
     waiting = pending()
     return {"documents": indexed, "published": published, "pending": waiting, "backlog": outbox.backlog(),
             "in_step": indexed == published or waiting > 0}
+
+
+# ---- help when nothing is found ------------------------------------------------------------------------
+
+def did_you_mean(text: str, *, public_only: bool, limit: int = 3) -> list[tuple[str, int]]:
+    """Known terms close to a query that found nothing (department names and abbreviations, classification
+    and topic names, the word lists), each with how many entries it finds for this visitor; only those that find
+    something."""
+    terms: set[str] = set()
+    for name, short, aliases in db.session.execute(select(Department.name, Department.short_name, Department.aliases)):
+        terms.update(t for t in [name, short, *(aliases or "").split(";")] if t)
+    terms.update(db.session.scalars(select(Category.name)))
+    words, groups = vocabulary.in_force()
+    terms.update(words)
+    terms.update(t for g in groups for t in g)
+    out = []
+    for term in close_terms(text, terms):
+        total = backend().search(SearchQuery(text=term, per_page=1, public_only=public_only)).total
+        if total:
+            out.append((term, total))
+        if len(out) == limit:
+            break
+    return out

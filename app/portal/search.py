@@ -23,6 +23,7 @@ from search.fields import facet_keys, hierarchical_keys
 from search.query import SORTS, SearchQuery, SearchResult
 
 MAX_PAGE = 500
+TAGS_SHOWN = 20  # a free-text facet (keywords) lists its most frequent values and the selected ones
 CODE = re.compile(r"^[0-9]{1,32}$")  # ASCII digits: \d would take full-width and other scripts' digits
 
 # The catalogs of SPEC §3 as pre-filtered views: key → (title, fixed filters, public)
@@ -50,6 +51,8 @@ def _facet_problem(key: str, value: str) -> Problem | None:
         ok = value in schema.vocabulary(spec.vocabulary).by_code
     elif spec.type == "bool":
         ok = value in ("0", "1")
+    elif spec.type == "tags":  # keywords: free text, as long as the schema lets a value be
+        ok = 0 < len(value) <= (spec.max_length or 50) and value.isprintable()
     else:  # provider ids, classification and topic codes
         ok = bool(CODE.match(value))
     if ok:
@@ -129,14 +132,36 @@ class Labels:
 
 
 def run(plain: dict, filters: dict[str, list[str]], *, public_only: bool, fixed: dict | None = None,
-        per_page: int | None = None) -> SearchResult:
+        per_page: int | None = None, any_term: bool = False) -> SearchResult:
     """Search with the fixed filters of a catalog view added to the visitor's own."""
     combined = {**filters}
     for key, values in (fixed or {}).items():
         combined[key] = values if key not in combined else [v for v in combined[key] if v in values] or ["__none__"]
     return indexing.backend().search(SearchQuery(
         text=plain.get("q", ""), filters=combined, facets=facet_keys(), sort=plain.get("sort", "relevance"),
-        page=plain.get("page", 1), per_page=per_page or current_app.config["PAGE_SIZE"], public_only=public_only))
+        page=plain.get("page", 1), per_page=per_page or current_app.config["PAGE_SIZE"], public_only=public_only,
+        any_term=any_term))
+
+
+@dataclass
+class Help:
+    """What a results page offers when the query found nothing as typed."""
+    partial: bool = False  # the results match some of the query's parts, not all
+    did_you_mean: list[tuple[str, int]] = field(default_factory=list)  # (term, entries it finds)
+
+
+def run_with_help(plain: dict, filters: dict[str, list[str]], *, public_only: bool,
+                  fixed: dict | None = None) -> tuple[SearchResult, Help]:
+    """The search; when the text finds nothing, the entries matching part of it (labelled as such) and known terms
+    close to it that do find something."""
+    result = run(plain, filters, public_only=public_only, fixed=fixed)
+    help_ = Help()
+    if result.total == 0 and plain.get("q"):
+        partial = run(plain, filters, public_only=public_only, fixed=fixed, any_term=True)
+        if partial.total:
+            result, help_.partial = partial, True
+        help_.did_you_mean = indexing.did_you_mean(plain["q"], public_only=public_only)
+    return result, help_
 
 
 def matching_ids(plain: dict, filters: dict[str, list[str]], *, public_only: bool, fixed: dict | None = None,
@@ -169,8 +194,10 @@ def facets(result: SearchResult, filters: dict[str, list[str]], labels: Labels) 
         elif key in hierarchical_keys():
             facet.values = _category_levels(counts, selected, labels, key)
         else:
-            facet.values = [FacetValue(v, labels.of(key, v), n, v in selected)
-                            for v, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+            ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            if get_schema().field(key).type == "tags":
+                ordered = [kv for i, kv in enumerate(ordered) if i < TAGS_SHOWN or kv[0] in selected]
+            facet.values = [FacetValue(v, labels.of(key, v), n, v in selected) for v, n in ordered]
         if facet.values:
             out.append(facet)
     return out

@@ -35,7 +35,7 @@ def _search_page(catalog_key: str | None = None):
     title, fixed, _public_view = portal_search.CATALOGS.get(catalog_key or "resource")
     if catalog_key is None:
         title, fixed = ("开放目录" if _public() else "检索"), {}
-    result = portal_search.run(plain, filters, public_only=_public(), fixed=fixed)
+    result, help_ = portal_search.run_with_help(plain, filters, public_only=_public(), fixed=fixed)
     labels = portal_search.Labels()
     endpoint, endpoint_args = (("portal.catalog_view", {"key": catalog_key}) if catalog_key else ("portal.search", {}))
 
@@ -52,7 +52,7 @@ def _search_page(catalog_key: str | None = None):
         facets=portal_search.facets(result, filters, labels), chips=portal_search.chips(filters, labels),
         pages=pages, link=link, url_args=portal_search.url_args,
         export_query=urlencode(portal_search.url_args({**plain, "page": 1}, {**filters, **fixed}), doseq=True),
-        toggle=portal_search.toggle, highlight=highlight, snippet=snippet, government=not _public())
+        toggle=portal_search.toggle, highlight=highlight, snippet=snippet, government=not _public(), help=help_)
 
 
 @bp.get("/search")
@@ -64,10 +64,12 @@ def search():
 def search_json():
     """The search as JSON: the same query string as /search; hits, total and facet counts (public: open only)."""
     plain, filters = portal_search.parse(request.args)
-    result = portal_search.run(plain, filters, public_only=_public())
+    result, help_ = portal_search.run_with_help(plain, filters, public_only=_public())
     return jsonify({
         "total": result.total,
         "page": plain.get("page", 1),
+        "partial": help_.partial,
+        "did_you_mean": [{"q": term, "total": total} for term, total in help_.did_you_mean],
         "hits": [{"id": h.id, "url": url_for(".entry", entry_id=h.id), **h.fields} for h in result.hits],
         "facets": result.facets,
     })
@@ -150,10 +152,11 @@ def entry(entry_id: int):
     links = {"related_codes": [{"url": url_for(".entry", entry_id=other.id), "name": other.published_version.name,
                                 "code": other.resource_code} for other in linked]}
     contacts = org.current_contacts(entry.department_id) if policy.is_government(current_user) else None
+    category_path = path_of(entry.category_code)
     return render_template("portal/entry.html", entry=entry, version=version, values=values, links=links,
-                           category_path=path_of(entry.category_code), history=history, contacts=contacts,
+                           category_path=category_path, history=history, contacts=contacts,
                            contact_roles=org.CONTACT_ROLES,
-                           related=_related(entry, version, linked))
+                           related=_related(entry, version, linked, category_path))
 
 
 def _related_entries(entry: Entry, version: EntryVersion) -> list[Entry]:
@@ -168,12 +171,15 @@ def _related_entries(entry: Entry, version: EntryVersion) -> list[Entry]:
             if c in found and policy.can_see_published(current_user, found[c])]
 
 
-def _related(entry: Entry, version: EntryVersion, linked: list[Entry], limit: int = 6) -> list[dict]:
-    """Entries named in 关联资源代码 first, then the closest by name and data items (from the index)."""
+def _related(entry: Entry, version: EntryVersion, linked: list[Entry], category_path: list, limit: int = 6) -> list[dict]:
+    """Entries named in 关联资源代码 first, then entries of the same classification item (项) sharing a word of the
+    name that says what the resource is about (not 信息, 名录 …), closest first (from the index)."""
     out: list[dict] = [{"id": other.id, "name": other.published_version.name, "resource_code": other.resource_code,
                         "department": other.department.name, "explicit": True} for other in linked]
+    item = [node.code for node in category_path][:2][-1:]
     result = indexing.backend().search(SearchQuery(
-        text=version.name, any_term=True, per_page=limit, public_only=_public(),
+        text=" ".join(indexing.backend().segmenter.content_words(version.name)), any_term=True, per_page=limit,
+        public_only=_public(), filters={"category_code": item} if item else {},
         exclude_ids=tuple([entry.id] + [o["id"] for o in out])))
     out += [{**hit.fields, "id": hit.id, "explicit": False} for hit in result.hits]
     return out[:limit]

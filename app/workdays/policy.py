@@ -5,25 +5,21 @@ workflow page); nobody else may open them.
 """
 from __future__ import annotations
 
+from app.core.roles import roles_of
+
 READERS = frozenset({"admin", "authority_reviewer"})
-
-
-def _roles(user) -> frozenset[str]:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return frozenset()
-    return getattr(user, "role_keys", frozenset())
 
 
 def can_read_calendar(user) -> bool:
     """工作日历 and 期限设置 pages: admins and the authority's reviewers."""
-    return bool(_roles(user) & READERS)
+    return bool(roles_of(user) & READERS)
 
 
 def can_edit_calendar(user) -> bool:
     """Enter holidays and adjusted working days, mark a year's arrangement entered: admins only."""
-    return "admin" in _roles(user)
+    return "admin" in roles_of(user)
 
 
 def can_edit_deadlines(user) -> bool:
     """Change the deadline settings: admins only."""
-    return "admin" in _roles(user)
+    return "admin" in roles_of(user)

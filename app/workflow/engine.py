@@ -28,6 +28,7 @@ from sqlalchemy import event
 from app import audit, workdays
 from app.accounts import ROLE_LABELS
 from app.core.errors import Conflict, InvalidInput, PermissionDenied
+from app.core.roles import roles_of
 from catalog_schema import Problem
 
 _firing: contextvars.ContextVar[bool] = contextvars.ContextVar("workflow_firing", default=False)
@@ -192,7 +193,7 @@ class Workflow:
 
     def granted(self, transition: Transition, actor, related: dict[str, int | None]) -> bool:
         """Whether one of the transition's grants matches the actor (its roles, its department or itself)."""
-        roles = _roles(actor)
+        roles = roles_of(actor)
         if not roles:
             return False
         for g in transition.grants:
@@ -340,11 +341,6 @@ class Workflow:
         t = self._transitions[key]
         return None if t.deadline is None else t.deadline.due(start)
 
-
-def _roles(actor) -> frozenset[str]:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return frozenset()
-    return getattr(actor, "role_keys", frozenset())
 
 
 def _context_details(context: dict) -> dict:

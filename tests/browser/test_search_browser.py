@@ -47,3 +47,60 @@ def test_suggestions_appear_while_typing(entries, new_page):
     page.get_by_label("关键词").press_sequentially("空气")
     expect(page.locator("#suggestions option")).to_have_count(1)
     assert page.locator("#suggestions option").get_attribute("value") == "空气质量监测日报"
+
+
+def test_seeker_finds_by_a_piece_of_a_name_and_gets_help_when_nothing_matches(entries, make_user, sign_in, new_page):
+    from tests.browser.test_deadlines_browser import PageChecks
+
+    checks = PageChecks()
+    page = sign_in(make_user("seeker", "市民政局"), "/search")
+    page.get_by_label("关键词").fill("籍迁移")  # from the middle of 户籍迁移登记信息
+    page.get_by_role("button", name="检索").click()
+    expect(page.locator("#result-count")).to_contain_text("共 1 条")
+    expect(page.locator(".result-name mark")).to_have_text("籍迁移")  # one mark, no gaps
+    checks.accessible(page)
+
+    page.get_by_label("关键词").fill("户籍 航班")
+    page.get_by_role("button", name="检索").click()
+    expect(page.locator("#partial-note")).to_contain_text("部分匹配")
+    expect(page.locator("#export-link")).to_have_count(0)
+    checks.accessible(page)
+    checks.fits_a_phone(page, page.locator("#partial-note"))
+
+    page.get_by_label("关键词").fill("航班时刻")
+    page.get_by_role("button", name="检索").click()
+    expect(page.locator("#no-results")).to_be_visible()
+    page.locator("#no-results").get_by_role("link", name="主题目录").click()
+    expect(page.get_by_role("heading", name="主题目录")).to_be_visible()
+
+    public = new_page()
+    public.goto("/search?q=航班时刻")
+    expect(public.locator("#public-hint")).to_contain_text("只向政务用户提供")
+    checks.accessible(public)
+    checks.fits_a_phone(public, public.locator("#public-hint"))
+    checks.verify()
+
+
+def test_an_admin_edits_synonyms_in_the_browser(entries, make_user, sign_in):
+    from tests.browser.test_deadlines_browser import PageChecks
+
+    checks = PageChecks()
+    page = sign_in(make_user("admin", "市政务服务数据管理局"), "/admin/")
+    page.get_by_role("link", name="检索词表").click()
+    box = page.get_by_label("同义词", exact=True)
+    box.fill(box.input_value() + "\n观测点, 监测站点\n单字\n")
+    page.get_by_role("button", name="保存同义词").click()
+    expect(page.get_by_role("alert")).to_contain_text("第")
+    expect(page.get_by_role("alert")).to_contain_text("只有一个词")
+    checks.accessible(page)
+    box = page.get_by_label("同义词", exact=True)
+    box.fill(box.input_value().replace("单字\n", ""))
+    page.get_by_role("button", name="保存同义词").click()
+    expect(page.locator("#synonyms")).to_contain_text("已修改")
+    checks.accessible(page)
+    checks.fits_a_phone(page, page.locator("#synonyms"))
+
+    page.goto("/search?q=观测点")
+    expect(page.locator("#result-count")).to_contain_text("共 1 条")
+    expect(page.get_by_role("link", name="空气质量监测日报")).to_be_visible()
+    checks.verify()

@@ -59,6 +59,7 @@ def sample_entries() -> list[dict]:
             "sharing_type": "unconditional", "sharing_method_category": "mail_or_media",
             "network": "external", "secret": False, "open_to_public": True, "open_condition": "通过门户网站公开",
             "update_cycle": "monthly", "related_codes": ["101001/000001"], "contact_name": "李四",
+            "keywords": ["办事指南", "政务服务", "open data"],
             "contact_phone": "028-87654321", "data_items": [],
         },
         {

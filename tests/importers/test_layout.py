@@ -6,10 +6,11 @@ from importers.layout import (
 from tests.importers.helpers import extended_schema
 
 
-def test_entry_columns_are_the_keys_then_every_editable_field():
+def test_entry_columns_are_the_keys_then_every_editable_field_then_the_import_only_ones():
     schema = get_schema()
     layout = get_layout(schema)
-    assert [c.key for c in layout.entry_columns] == [ROW_KEY, CODE_KEY] + [f.key for f in schema.editable_fields]
+    assert [c.key for c in layout.entry_columns] == [ROW_KEY, CODE_KEY] + [f.key for f in schema.editable_fields] + [
+        "first_published_on", "last_updated_on"]
     assert [c.header for c in layout.entry_columns[:2]] == ["行号", "信息资源代码"]
     by_key = {c.key: c for c in layout.entry_columns}
     assert by_key["name"].header == "信息资源名称*" and by_key["name"].required
@@ -44,5 +45,6 @@ def test_an_extension_field_gets_a_column_without_code_changes(tmp_path):
     schema = extended_schema(tmp_path, {"key": "data_updated", "label": "数据更新日期", "label_en": "Data updated",
                                         "section": "release", "type": "date", "required": True})
     layout = get_layout(schema)
-    assert layout.entry_columns[-1].header == "数据更新日期*"
+    editable = [c for c in layout.entry_columns if c.spec is not None and c.spec.editable]
+    assert editable[-1].header == "数据更新日期*"
     assert layout.entry_headers[normalize_header("数据更新日期")].key == "data_updated"

@@ -41,7 +41,9 @@ def test_public_sees_only_the_open_catalog(client, make_entry):
 def test_public_search_for_a_hidden_entry_name_finds_nothing(client, make_entry):
     make_entry()
     html = client.get("/search", query_string={"q": "户籍人口基本信息"}).get_data(as_text=True)
-    assert "共 0 条" in html and "户籍" not in html.split('id="results"')[1]
+    results = html.split('id="results"')[1]
+    assert "共 0 条" in html and "/entries/" not in results and "部分匹配" not in results
+    assert "部分信息资源只向政务用户提供" in results  # the hint, without saying which
     assert "户籍" not in client.get("/search/suggest?q=户籍").get_data(as_text=True)
 
 

@@ -190,8 +190,8 @@ def test_provider_facet_is_a_department_tree(client, make_entry, department, see
     make_entry(**OPEN, provider=district_bureau.id)
     html = client.get("/search").get_data(as_text=True)
     block = html.split('data-facet="provider"')[1].split("</ul>")[0]
-    government = re.search(r'class="facet-depth-0">\s*<a[^>]*>\s*示例市东城区人民政府</a> <span class="text-muted">\(1\)', block)
-    bureau = re.search(r'class="facet-depth-1">\s*<a[^>]*>\s*东城区民政局</a> <span class="text-muted">\(1\)', block)
+    government = re.search(r'class="facet-depth-0">\s*<a[^>]*>\s*示例市东城区人民政府</a>\s*<span class="text-muted">\(1\)', block)
+    bureau = re.search(r'class="facet-depth-1">\s*<a[^>]*>\s*东城区民政局</a>\s*<span class="text-muted">\(1\)', block)
     assert government and bureau and government.start() < bureau.start()
     filtered = client.get(f"/search?provider={district_bureau.parent_id}").get_data(as_text=True)
     assert names(filtered) == ["空气质量监测日报"]  # a filter on the government includes its bureaus

@@ -8,7 +8,8 @@ from search.document import build_document
 from search.query import SearchQuery
 
 DEPARTMENTS = {
-    6: {"id": 6, "name": "市公安局", "short_name": "公安局", "aliases": "公安", "ancestor_ids": []},
+    6: {"id": 6, "name": "市公安局", "short_name": "公安局", "aliases": "公安", "ancestor_ids": [],
+        "credit_code": "11440100MB2C92412X"},
     10: {"id": 10, "name": "市人力资源和社会保障局", "short_name": "人社局", "aliases": "人社;人力社保局", "ancestor_ids": []},
     23: {"id": 23, "name": "市市场监督管理局", "short_name": "市场监管局", "aliases": "市监局", "ancestor_ids": []},
     35: {"id": 35, "name": "国家税务总局示例市税务局", "short_name": "税务局", "aliases": "", "ancestor_ids": []},
@@ -175,3 +176,55 @@ def test_suggestions_complete_entry_names(loaded):
 
 def test_health_reports_the_document_count(loaded):
     assert loaded.health()["documents"] == len(ENTRIES)
+
+
+def test_any_two_adjacent_characters_of_a_name_find_it(loaded):
+    """However jieba cut the name, a piece of it taken from the middle finds the entry."""
+    for entry_id, name, *_rest in ENTRIES:
+        for i in range(len(name) - 1):
+            assert entry_id in ids(loaded.search(SearchQuery(text=name[i:i + 2], per_page=100))), name[i:i + 2]
+        assert ids(loaded.search(SearchQuery(text=name[2:], per_page=3)))[0] == entry_id, name[2:]
+
+
+def test_substrings_of_summaries_and_items_match_and_names_rank_first(loaded):
+    assert ids(loaded.search(SearchQuery(text="首要污染"))) == [4]
+    assert ids(loaded.search(SearchQuery(text="身份号"))) == [1]
+    # 养老 is in the names of 2 and 8 and in no other text: both, and nothing else
+    assert set(ids(loaded.search(SearchQuery(text="养老")))) == {2, 8}
+    # 人口 is in the names of 1 and 7, and only in the summary or items of 6: the names first
+    assert set(ids(loaded.search(SearchQuery(text="人口")))[:2]) == {1, 7}
+
+
+def test_a_single_character_filters_and_ranks_names_first(loaded):
+    result = loaded.search(SearchQuery(text="税", per_page=100))
+    assert set(ids(result)) == {5} and result.total == 1
+    assert ids(loaded.search(SearchQuery(text="质", per_page=100)))[0] == 4
+
+
+def test_codes_find_their_entries_first(loaded):
+    assert ids(loaded.search(SearchQuery(text="211001/000004"))) == [4]
+    assert ids(loaded.search(SearchQuery(text="102")))[:2] in ([3, 5], [5, 3])
+    assert set(ids(loaded.search(SearchQuery(text="102001")))) == {3}
+    assert set(ids(loaded.search(SearchQuery(text="11440100mb2c92412x")))) == {1, 7}
+
+
+def test_synonyms_and_words_apart(loaded):
+    assert 2 in ids(loaded.search(SearchQuery(text="人社局")))  # the department's short name
+    assert ids(loaded.search(SearchQuery(text="低保"))) == [6]  # 最低生活保障
+    assert 1 in ids(loaded.search(SearchQuery(text="户籍 出生日期")))  # words apart, name and summary
+
+
+def test_partial_match_with_any_term(loaded):
+    assert loaded.search(SearchQuery(text="户籍 航班")).total == 0
+    assert ids(loaded.search(SearchQuery(text="户籍 航班", any_term=True))) == [1]
+
+
+def test_suggestions_hold_what_was_typed_anywhere_in_the_name(loaded):
+    assert loaded.suggest("人口", public_only=False)[:2] == ["人口信息统计公报", "户籍人口基本信息"]
+    assert loaded.suggest("监测日", public_only=True) == ["空气质量监测日报"]
+    assert loaded.suggest("低保", public_only=False) == ["城乡最低生活保障对象信息"]
+
+
+def test_highlight_terms_cover_the_typed_run_and_its_words(loaded):
+    terms = loaded.search(SearchQuery(text="户籍人口")).terms
+    assert terms[0] == "户籍人口" and {"户籍", "人口"} <= set(terms)

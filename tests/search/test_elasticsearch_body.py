@@ -42,12 +42,24 @@ def test_mapping_has_pre_segmented_text_keyword_facets_and_strict_dynamic(es):
     assert properties["stored"] == {"type": "object", "enabled": False}
 
 
+def leaves(dsl):
+    """Every leaf query (term, match, match_phrase, regexp) of a query body."""
+    if isinstance(dsl, list):
+        for item in dsl:
+            yield from leaves(item)
+    elif isinstance(dsl, dict):
+        for key, value in dsl.items():
+            if key in ("term", "match", "match_phrase", "regexp"):
+                yield {key: value}
+            else:
+                yield from leaves(value)
+
+
 def test_optional_chinese_analyzer_adds_a_subfield(segmenter):
     es = ElasticsearchBackend(segmenter, client=Client(), analyzer="ik_max_word")
     assert es.mapping()["mappings"]["properties"]["name"]["fields"] == {"cn": {"type": "text", "analyzer": "ik_max_word"}}
     body = es.build_search_body(SearchQuery(text="户籍"))
-    queries = body["query"]["bool"]["must"][0]["dis_max"]["queries"]
-    assert {"match": {"name.cn": {"query": "户籍", "boost": 4.0, "operator": "and"}}} in queries
+    assert {"match": {"name.cn": {"query": "户籍", "boost": 4.0, "operator": "and"}}} in list(leaves(body["query"]))
 
 
 def test_source_matches_the_mapping(es, segmenter):
@@ -57,21 +69,45 @@ def test_source_matches_the_mapping(es, segmenter):
     assert "户籍" in source["name"].split()
 
 
+def test_mapping_has_substring_and_code_fields(es):
+    properties = es.mapping()["mappings"]["properties"]
+    assert properties["bigram"] == properties["name_grams"] == {"type": "text", "analyzer": "catalog_ws"}
+    assert properties["codes"] == {"type": "keyword"}
+
+
 def test_text_query_weights_fields_and_adds_bigram_phrases(es):
-    body = es.build_search_body(SearchQuery(text="人社局"))
-    dis_max = body["query"]["bool"]["must"][0]["dis_max"]
-    assert {"term": {"name": {"value": "人社局", "boost": 8.0}}} in dis_max["queries"]
-    assert {"term": {"provider": {"value": "人社局", "boost": 1.0}}} in dis_max["queries"]
-    # the synonym, as a word and as the phrase of its bigrams
-    assert {"term": {"name": {"value": "市人力资源和社会保障局", "boost": 8.0}}} in dis_max["queries"]
-    assert {"match_phrase": {"bigram": {"query": "人社 社局", "boost": 0.6}}} in dis_max["queries"]
+    found = list(leaves(es.build_search_body(SearchQuery(text="人社局"))["query"]))
+    assert {"term": {"name": {"value": "人社局", "boost": 8.0}}} in found
+    assert {"term": {"provider": {"value": "人社局", "boost": 1.0}}} in found
+    # the run as a substring of the name (first) and of any text
+    assert {"match_phrase": {"name_grams": {"query": "人社 社局", "boost": 6.0}}} in found
+    assert {"match_phrase": {"bigram": {"query": "人社 社局", "boost": 1.5}}} in found
+    # the synonym, as a word and as a substring, a little lower
+    assert {"term": {"name": {"value": "市人力资源和社会保障局", "boost": 6.4}}} in found
+    # a long synonym (the official name) is looked for in names, not through all the text (the costliest phrase)
+    long_name = "市人 人力 力资 资源 源和 和社 社会 会保 保障 障局"
+    assert {"match_phrase": {"name_grams": {"query": long_name, "boost": 4.800000000000001}}} in found
+    assert not any(leaf.get("match_phrase", {}).get("bigram", {}).get("query") == long_name for leaf in found)
+    # a shorter synonym (人社) only as a word: as characters it would hide in 个人社会保险
+    assert {"term": {"name": {"value": "人社", "boost": 6.4}}} in found
+    assert not any("人社" in (leaf.get("term", {}).get(f, {}).get("value", "") for f in ("bigram", "name_grams"))
+                   for leaf in found)
 
 
-def test_multi_word_query_requires_every_word_and_boosts_phrase_and_title(es):
+def test_multi_word_query_requires_every_part(es):
     query = es.build_search_body(SearchQuery(text="户籍 人口"))["query"]["bool"]
-    assert len(query["must"]) == 2
-    assert {"bool": {"must": [{"term": {"name": "户籍"}}, {"term": {"name": "人口"}}], "boost": 3.0}} in query["should"]
-    assert {"match_phrase": {"bigram": {"query": "户籍 籍人 人口", "boost": 4.0}}} in query["should"]
+    parts = query["must"][0]["bool"]["must"]
+    assert len(parts) == 2
+    assert {"term": {"name_grams": {"value": "户籍", "boost": 6.0}}} in list(leaves(parts[0]))
+    assert {"term": {"name_grams": {"value": "人口", "boost": 6.0}}} in list(leaves(parts[1]))
+
+
+def test_single_character_and_code_queries(es):
+    found = list(leaves(es.build_search_body(SearchQuery(text="水"))["query"]))
+    assert {"regexp": {"name_grams": {"value": "水|水.|.水", "boost": 6.0}}} in found
+    found = list(leaves(es.build_search_body(SearchQuery(text="102005/000001"))["query"]))
+    assert {"term": {"codes": {"value": "102005/000001", "boost": 60.0}}} in found
+    assert {"regexp": {"codes": {"value": "102005\\/000001.*", "boost": 30.0}}} in found
 
 
 def test_filters_visibility_exclusions_facets_sort_and_page(es):
@@ -100,10 +136,11 @@ def test_any_term_query_for_related_entries(es):
     assert must[0]["bool"]["minimum_should_match"] == 1 and len(must[0]["bool"]["should"]) == 2
 
 
-def test_suggest_body_is_a_name_prefix_query(es):
+def test_suggest_body_asks_for_names_holding_what_was_typed(es):
     body = es.build_suggest_body("户籍", public_only=True, limit=8)
-    assert body["query"]["bool"]["must"] == [{"match_phrase_prefix": {"name": {"query": "户籍"}}}]
+    assert {"term": {"name_grams": {"value": "户籍", "boost": 1.0}}} in list(leaves(body["query"]))
     assert body["query"]["bool"]["filter"] == [{"term": {"public": True}}]
+    assert es.build_suggest_body("  ", public_only=False, limit=8) is None
 
 
 def test_rebuild_swaps_the_alias_in_one_request(es):

@@ -15,6 +15,7 @@ from app.extensions import db
 from catalog_schema import Problem
 from importers.problems import CellProblem
 
+from . import original_dates
 from .checking import PROGRESS_EVERY, Cancelled, Report, check, entries_by_name, name_key, row_problem
 
 CHUNK = 1000
@@ -27,7 +28,8 @@ def apply(plan: list[tuple], *, user, publish_reason: str | None = None,
     """Write the plan through the catalog services; the caller's transaction makes it all or nothing.
 
     Entries enter the review workflow; an admin may instead publish them directly, giving a reason that is
-    written to the audit log (the workflow's 不经审核直接发布, which never applies to a version in review).
+    written to the audit log (the workflow's 不经审核直接发布, which never applies to a version in review). The
+    original catalog's dates a row carries are kept only then (`original_dates`); otherwise InvalidInput.
     """
     publish = publish_reason is not None
     if publish and not policy.can_publish_directly(user):
@@ -36,16 +38,24 @@ def apply(plan: list[tuple], *, user, publish_reason: str | None = None,
     if publish and not reason:
         raise InvalidInput([Problem("publish_reason", "直接发布原因", "「直接发布原因」为必填项",
                                     "a reason is required to publish directly")])
+    # the original catalog's dates of each row (publish_directly checks them once more)
+    created_dates = [original_dates.values_of(parsed) for action, _item, parsed in plan if action == "create"]
+    updated_dates = [original_dates.values_of(parsed) for action, _item, parsed in plan if action == "update"]
+    if not publish and any(created_dates + updated_dates):
+        raise InvalidInput([Problem("publish_reason", "直接发布原因",
+                                    f"{original_dates.labels()}只有直接发布时可填写：请写明直接发布原因，或清空这些列",
+                                    "the original catalog's dates are kept only when publishing directly")])
     counts = {"created": 0, "updated": 0}
     # new entries in bulk: checked by `check_create` earlier in this transaction (see import_file)
     checked = [item for action, item, _parsed in plan if action == "create"]
     created = catalog.create_entries(checked, user=user, change_note="Excel 批量导入")
     counts["created"] = len(created)
+    kept = dict(zip(created, created_dates))
     for start in range(0, len(created), CHUNK):  # a thousand at a time: memory stays flat however big the file
         if cancelled and cancelled():
             raise Cancelled()
         chunk = catalog.entries_by_id(created[start:start + CHUNK])
-        _publish_or_submit(chunk, user=user, reason=reason)
+        _publish_or_submit(chunk, user=user, reason=reason, dates=kept)
         _release(chunk)
         if progress:
             progress(min(start + CHUNK, len(created)))
@@ -57,7 +67,8 @@ def apply(plan: list[tuple], *, user, publish_reason: str | None = None,
         edits.append(catalog.DraftEdit(db.session.get(Entry, entry_id), parsed.values, base))
     catalog.save_drafts(edits, user=user, change_note="Excel 批量导入", lookups=catalog.RegistryLookups(user))
     counts["updated"] = len(edits)
-    _publish_or_submit([edit.entry for edit in edits], user=user, reason=reason)
+    kept = {edit.entry.id: d for edit, d in zip(edits, updated_dates)}
+    _publish_or_submit([edit.entry for edit in edits], user=user, reason=reason, dates=kept)
     if progress:
         progress(len(plan))
     audit.record("import.commit", None, actor=user, department_id=user.department_id,
@@ -68,9 +79,10 @@ def apply(plan: list[tuple], *, user, publish_reason: str | None = None,
     return counts
 
 
-def _publish_or_submit(entries: list[Entry], *, user, reason: str) -> None:
+def _publish_or_submit(entries: list[Entry], *, user, reason: str, dates: dict[int, dict]) -> None:
     if entries and reason:
-        catalog.publish_directly(entries, user=user, reason=reason)
+        catalog.publish_directly(entries, user=user, reason=reason,
+                                 original_dates={e.id: dates[e.id] for e in entries if dates.get(e.id)})
     elif entries:
         catalog.submit(entries, user=user, note="Excel 批量导入")
 
@@ -93,7 +105,8 @@ def import_file(path, *, user, publish_reason: str | None = None, progress=None,
     relied on changed since — a row's entry edited by someone else, a new row's name registered meanwhile —
     and if so writes nothing and returns the report with those rows' problems, to check again.
     """
-    report, plan = check(path, user=user, cancelled=cancelled, max_bytes=max_bytes)
+    report, plan = check(path, user=user, cancelled=cancelled, max_bytes=max_bytes,
+                         publish=publish_reason is not None)
     db.session.rollback()  # end the read snapshot: the write below starts its own (BEGIN IMMEDIATE on SQLite)
     if report.rejected or report.problems:
         return report, {}

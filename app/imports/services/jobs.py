@@ -34,8 +34,9 @@ from importers.reader import read_workbook
 from .. import queue as jobs
 from ..models import WORKING_STATES, ImportJob
 from ..workflows import IMPORT_JOB
+from . import original_dates
 from .applying import import_file
-from .checking import Cancelled, Report, check_entries, limits, reference
+from .checking import Cancelled, Report, check_entries, limits, reading_reference, write_report
 
 log = logging.getLogger(__name__)
 START_TOPIC = "imports.start"  # consumed by tasks.py, which enqueues the task
@@ -126,6 +127,12 @@ def queue_commit(job: ImportJob, *, user, publish_reason: str | None) -> None:
     if publish_reason is not None and not publish_reason.strip():
         raise InvalidInput([Problem("publish_reason", "直接发布原因", "「直接发布原因」为必填项",
                                     "a reason is required to publish directly")])
+    dated = job.report.get(original_dates.REPORT_KEY) or 0
+    if publish_reason is None and dated:
+        raise InvalidInput([Problem("publish_reason", "直接发布原因",
+                                    f"文件中有 {dated} 条信息资源填写了{original_dates.labels()}：只有直接发布时才能保留这些日期。"
+                                    "请勾选“直接发布”并写明原因，或清空这些列后重新上传",
+                                    "rows carry the original catalog's dates, kept only when publishing directly")])
     IMPORT_JOB.fire("confirm", job, actor=user)
     job.publish_reason = publish_reason.strip() if publish_reason else None
     jobs.set_progress(job.id, phase="commit", done=0, total=job.report.get("new", 0) + job.report.get("changed", 0))
@@ -227,7 +234,7 @@ def _check(job_id: int) -> None:
     user = db.session.get(User, job.user_id)
     path = _job_path(job)
     try:
-        parsed = read_workbook(path, limits=limits(), **reference())
+        parsed = read_workbook(path, limits=limits(), reference=reading_reference(user))
     except WorkbookRejected as error:
         db.session.rollback()
         _finish(job_id, "finish_check", report=Report(rejected=error.message).as_dict())
@@ -237,9 +244,7 @@ def _check(job_id: int) -> None:
     report, _plan = check_entries(parsed.entries, user=user, cancelled=lambda: jobs.cancel_requested(job_id),
                                   progress=lambda n: jobs.set_progress(job_id, phase="check", done=n, total=total))
     report.problems = parsed.problems + report.problems
-    if report.problems:
-        from importers.annotate import annotate
-        annotate(path, report.problems, path.with_suffix(".report.xlsx"))
+    write_report(path, report, path.with_suffix(".report.xlsx"))
     db.session.rollback()
     _finish(job_id, "finish_check", report=report.as_dict())
 
