@@ -152,10 +152,11 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _navigation():
-        """The menu: each item shown when its module's policy says the user may use it."""
+        """The menu: each item shown when its module's policy says the user may use it. `console_menu()` is the
+        work console's side menu for signed-in users, built (with its counts) only when a page draws it."""
         from flask_login import current_user
 
-        return {"nav": {
+        nav = {
             "catalogs": catalog.policy.is_government(current_user),
             "department": catalog.policy.may_work_on_catalogs(current_user),
             "imports": imports.can_import(current_user),
@@ -164,7 +165,78 @@ def _register_template_helpers(app: Flask) -> None:
             "sharing": sharing.policy.can_use(current_user),
             "demands": demands.policy.can_read(current_user),
             "workflows": admin_policy.can_read_workflows(current_user),
-        }}
+        }
+        site = {key: app.config[f"PORTAL_{key.upper()}"] for key in ("organizer", "contact", "record_number")}
+        return {"nav": nav, "site": site,
+                "console_menu": lambda counted=True: _console_menu(current_user, nav, counted)}
 
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.tests["search_any"] = lambda text, terms: any(t.lower() in (text or "").lower() for t in terms)
+
+
+class MenuItem:
+    """One link of the work console's side menu; `count` is what waits there (None: nothing counted)."""
+
+    __slots__ = ("label", "url", "current", "count", "count_label")
+
+    def __init__(self, label: str, endpoint: str, *, count: int | None = None, count_label: str = "", **values):
+        from flask import url_for
+
+        self.label, self.url = label, url_for(endpoint, **values)
+        self.current = request.endpoint == endpoint and all(
+            str((request.view_args or {}).get(k, request.args.get(k))) == str(v) for k, v in values.items())
+        self.count, self.count_label = count, count_label
+
+
+def _console_menu(user, nav: dict, counted: bool = True) -> list[tuple[str, list[MenuItem]]]:
+    """The side menu grouped by task (我的待办, 本部门, 审核, 共享, 目录, 管理), each item where its policy allows it,
+    with one COUNT per waiting list (open change tasks, pending reviews, share requests to answer);
+    `counted=False` (an error page after a failure) asks the database nothing more."""
+    from . import changes, review, sharing
+    from .admin import policy as admin_policy
+
+    groups: list[tuple[str, list[MenuItem]]] = []
+
+    def group(label: str, items: list) -> None:
+        items = [i for i in items if i is not None]
+        if items:
+            groups.append((label, items))
+
+    has_desk = changes.policy.has_desk(user)
+    group("我的待办", [
+        MenuItem("待办事项", "changes.desk", count_label="项目录更新任务未办结",
+                 count=changes.open_task_count(user.department_id) if counted else None) if has_desk else None,
+        MenuItem("通知", "notifications.index"),
+    ])
+    group("本部门", [
+        MenuItem("本部门目录", "catalog.dashboard") if nav["department"] else None,
+        MenuItem("Excel 导入", "imports.index") if nav["imports"] else None,
+    ])
+    group("审核", [
+        MenuItem("审核队列", "review.queue", count=review.pending_count(user) if counted else None,
+                 count_label="件待审核") if nav["review"] else None,
+    ])
+    if nav["sharing"]:
+        box = ("authority" if sharing.policy.oversees(user) else
+               "provider" if sharing.policy.answers_requests(user) else None)
+        shares = MenuItem("共享申请", "sharing.queue", count=sharing.waiting_count(user) if box and counted else None,
+                          count_label="件待办理", **({"box": box} if box else {}))
+        shares.current = request.endpoint == "sharing.queue"
+    else:
+        shares = None
+    group("共享", [shares, MenuItem("需求目录", "demands.index") if nav["demands"] else None])
+    catalogs = [MenuItem("检索", "portal.search")]
+    if nav["catalogs"]:
+        catalogs += [MenuItem("资源目录", "portal.catalog_view", key="resource"),
+                     MenuItem("共享目录", "portal.catalog_view", key="shared"),
+                     MenuItem("不予共享目录", "portal.catalog_view", key="not-shared"),
+                     MenuItem("部门目录", "portal.department_catalog"),
+                     MenuItem("主题目录", "portal.topic_catalog")]
+    catalogs.append(MenuItem("开放目录", "portal.catalog_view", key="open"))
+    group("目录", catalogs)
+    group("管理", [
+        MenuItem("期限", "changes.index") if changes.policy.oversees(user) else None,
+        MenuItem("系统管理", "admin.index") if admin_policy.can_manage_users(user)
+        else MenuItem("流程说明", "admin.workflows") if nav["workflows"] else None,
+    ])
+    return groups

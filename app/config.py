@@ -88,6 +88,12 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "SMTP_TIMEOUT_SECONDS": (10.0, "how long one connection to the mail server may take"),
     "MAIL_FROM": ("catalog@localhost", "sender address of e-mail notifications"),
     "PORTAL_URL": ("http://127.0.0.1:5000", "the portal's address, for links in e-mails"),
+    "PORTAL_ORGANIZER": ("示例市政务服务数据管理局",
+                         "主办单位，显示在每页页脚 (the organisation that runs the portal, in every page's footer)"),
+    "PORTAL_CONTACT": ("电话 0000-12345678，电子邮箱 data@example.gov.cn",
+                       "联系方式，显示在每页页脚 (how to reach the organiser, in every page's footer)"),
+    "PORTAL_RECORD_NUMBER": ("示ICP备00000000号",
+                             "网站备案号（ICP 备案），显示在每页页脚; empty = not shown (the site's ICP filing number)"),
     "SESSION_COOKIE_SECURE": (False, "send the session cookie over HTTPS only (set true behind HTTPS)"),
 }
 

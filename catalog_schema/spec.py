@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from .formats import FORMATS
+
 # libyaml's C loader when PyYAML was built with it (it is, from PyPI wheels): ~10x faster on big files
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -91,6 +93,8 @@ class FieldSpec:
     # an Excel column only (never the form, the API or a version's data): migration metadata that only an admin
     # publishing an import directly may fill (see app/imports)
     import_only: bool = False
+    # a text's format, one of formats.FORMATS (phone, email): checked alike by the form, Excel and the API
+    format: str | None = None
 
     @property
     def bilingual_label(self) -> str:
@@ -188,6 +192,9 @@ def load_schema(path: pathlib.Path | str = SCHEMA_FILE) -> CatalogSchema:
         if spec.import_only and (spec.editable or spec.required or spec.type != "date"):
             raise ValueError(f"catalog schema: import-only field {spec.key!r} must be a date, editable: false, "
                              "not required")
+        if spec.format is not None and (spec.format not in FORMATS or spec.type != "text"):
+            raise ValueError(f"catalog schema: field {spec.key!r} has format {spec.format!r}: a text field may "
+                             f"declare one of {', '.join(FORMATS)}")
         if spec.max_items is not None and spec.type != "tags":
             raise ValueError(f"catalog schema: field {spec.key!r} has max_items but is not of type tags")
     by_key = {f.key: f for f in fields}

@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
+from .formats import FORMATS, format_problem
 from .problems import Lookups, Problem, item_label
 from .rules import check_import_rules, check_rules
 from .spec import LIST_TYPES, TAG_SEPARATORS, CatalogSchema, FieldSpec, get_schema
@@ -58,6 +59,19 @@ class _NoControlCharacters(validate.Validator):
         character = control_character(value, multiline=self.multiline) if isinstance(value, str) else None
         if character:
             raise ValidationError(control_character_message(self.label, character))
+        return value
+
+
+class _Format(validate.Validator):
+    """A text of a declared format (`FieldSpec.format`, see formats.py), with the field's Chinese message."""
+
+    def __init__(self, label: str, fmt: str):
+        self.label, self.fmt = label, fmt
+
+    def __call__(self, value):
+        found = format_problem(self.fmt, self.label, value) if isinstance(value, str) else None
+        if found:
+            raise ValidationError(found[0])
         return value
 
 
@@ -150,6 +164,8 @@ def _marshmallow_field(spec: FieldSpec, schema: CatalogSchema) -> fields.Field:
             max=spec.max_length, error=f"「{spec.label}」不能超过 {spec.max_length} 个字符"))
     if spec.type in ("text", "textarea", "category"):
         validators.append(_NoControlCharacters(spec.label, multiline=spec.type == "textarea"))
+        if spec.format:
+            validators.append(_Format(spec.label, spec.format))
         return fields.String(validate=validators, **kwargs)
     if spec.type == "enum":
         vocab = schema.vocabularies[spec.vocabulary]
@@ -257,6 +273,9 @@ def _english(spec_key: str, message: str) -> str:
         return f"{spec_key} is too long"
     if "最多" in message:
         return f"{spec_key} has too many values"
+    for _check, chinese, english in FORMATS.values():
+        if chinese in message:
+            return f"{spec_key} {english}"
     if "代码表" in message:
         return f"{spec_key} has a value that is not in its vocabulary"
     if "日期" in message:

@@ -1,7 +1,8 @@
 """The entry form: posted HTML fields ⇄ the values the services take. Generated from the schema, no field list here.
 
 Data items are posted as `items-<row>-<key>`; rows can be added, removed and moved with plain submit buttons,
-so the form works without JavaScript.
+so the form works without JavaScript. Code lists are posted as several values (the topic checkboxes) or as one
+text of several lines (the related-entries box); `pickers.resolve` reads them into codes.
 """
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ def state_from_form(form: MultiDict) -> FormState:
     schema = get_schema()
     values: dict = {}
     for spec in schema.editable_fields:
-        if spec.type == "multi_enum":
+        if spec.type in ("multi_enum", "code_list"):
             values[spec.key] = form.getlist(spec.key)
         else:
             values[spec.key] = form.get(spec.key)
@@ -83,6 +84,12 @@ def state_from_form(form: MultiDict) -> FormState:
     if action == "add_item":
         rows.append(blank_row())
         notice = "已添加一行信息项（尚未保存）"
+    elif action.startswith("remove-"):
+        number = action.partition("-")[2]
+        if number.isdigit() and int(number) < len(rows):
+            del rows[int(number)]
+            notice = f"已删除第 {int(number) + 1} 项信息项（尚未保存）"
+        action = "remove"
     elif action.startswith(("up-", "down-")):
         direction, _, number = action.partition("-")
         index = int(number) if number.isdigit() else -1

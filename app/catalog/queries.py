@@ -95,3 +95,37 @@ def names_of_codes(codes, user) -> dict[str, tuple[str, ...]]:
         if names:
             out[entry.resource_code] = tuple(dict.fromkeys(names))
     return out
+
+
+#: the dashboard's lists of a department's entries: key → label (`department_entries` selects them)
+ENTRY_LISTS = {
+    "all": "全部",
+    "draft": "草稿",
+    "returned": "已退回",
+    "in_review": "审核中",
+    "published": "已发布",
+    "retired": "已停用",
+}
+
+
+def department_entries(department_id: int, which: str = "all", page: int = 1, per_page: int = 20):
+    """One page of a department's entries (the dashboard's 本部门目录), newest change first: (entries, total).
+
+    `which`: a key of ENTRY_LISTS — draft, returned and in_review by the working version's state, published and
+    retired by the entry's status (a published entry under revision is both published and, say, a draft)."""
+    query = select(Entry).where(Entry.department_id == department_id)
+    working = {"draft": (VersionState.draft,), "returned": (VersionState.returned,),
+               "in_review": (VersionState.department_review, VersionState.authority_review)}
+    if which in working:
+        query = (query.join(EntryVersion, Entry.draft_version_id == EntryVersion.id)
+                 .where(EntryVersion.state.in_(working[which]), Entry.status != EntryStatus.retired))
+    elif which == "published":
+        query = query.where(Entry.status == EntryStatus.published)
+    elif which == "retired":
+        query = query.where(Entry.status == EntryStatus.retired)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    entries = db.session.scalars(
+        query.options(joinedload(Entry.draft_version), joinedload(Entry.published_version))
+        .order_by(Entry.updated_at.desc(), Entry.id.desc())
+        .offset((page - 1) * per_page).limit(per_page)).unique().all()
+    return entries, total

@@ -5,7 +5,7 @@ decide what is allowed.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.core.errors import Conflict, InvalidInput, PermissionDenied
@@ -13,13 +13,14 @@ from app.core.http import form_text, parse_id
 from app.extensions import db
 from app.org import Department
 
-from . import freshness, policy, queries, services
+from . import freshness, pickers, policy, queries, services
 from .classification import path_of
 from .diff import diff_values
 from .forms import FormState, state_from_form, state_from_values
 from .models import EntryStatus
 
 bp = Blueprint("catalog", __name__, url_prefix="/manage")
+DASHBOARD_PAGE = 20
 
 
 def _department_name(department_id) -> str:
@@ -32,7 +33,37 @@ def _render_form(state: FormState, entry=None, status: int = 200, conflict=None,
     return render_template(
         "catalog/edit.html", state=state, entry=entry, conflict=conflict, base=base,
         categories=queries.category_choices(current_user), departments=queries.department_choices(current_user),
+        pickers=pickers.pickers_for(state.values, current_user), revision=_revision(entry),
     ), status
+
+
+def _revision(entry):
+    """(the published version's number, the revision's) while a published entry is revised; None otherwise."""
+    if entry is None or entry.published_version is None:
+        return None
+    working = entry.draft_version
+    number = working.number if working is not None else max(v.number for v in entry.versions) + 1
+    return entry.published_version.number, number
+
+
+def _posted_state() -> tuple[FormState, dict]:
+    """The posted form, its picked and typed codes read (`pickers.resolve`): the state to show again, and the
+    values to save (the state's problems hold what could not be read)."""
+    state = state_from_form(request.form)
+    checked, state.problems = pickers.resolve(state.values, current_user)
+    return state, checked
+
+
+def _unreadable(state: FormState, check) -> bool:
+    """When some picked values could not be read, the other problems too (`check` raises them), to show at once."""
+    if not state.problems:
+        return False
+    try:
+        check()
+    except InvalidInput as error:
+        failed = {p.path for p in state.problems}
+        state.problems += [p for p in error.problems if p.path not in failed]
+    return True
 
 
 def _visible_entry(entry_id: int):
@@ -69,9 +100,24 @@ def dashboard():
     chosen = parse_id(request.args.get("department"))  # ids beyond the column's range are no department
     if policy.compile_scope(current_user) == "all" and chosen:
         department = db.session.get(Department, chosen) or department
-    return render_template("catalog/dashboard.html", department=department,
-                           overview=queries.department_overview(department.id),
-                           can_compile=policy.can_create(current_user, department.id))
+    overview = queries.department_overview(department.id)
+    which = request.args.get("list", "all")
+    which = which if which in queries.ENTRY_LISTS else "all"
+    counts = {**overview["counts"], "all": queries.department_entries(department.id, "all", 1, 1)[1]}
+    pages = max(1, -(-counts.get(which, 0) // DASHBOARD_PAGE))
+    page = min(parse_id(request.args.get("page")) or 1, pages)   # no page or one past the end: the nearest
+    entries, total = queries.department_entries(department.id, which, page, DASHBOARD_PAGE)
+    return render_template("catalog/dashboard.html", department=department, overview=overview,
+                           can_compile=policy.can_create(current_user, department.id),
+                           lists=queries.ENTRY_LISTS, which=which, counts=counts, entries=entries, total=total,
+                           page=page, pages=pages, chosen_department=chosen if department.id == chosen else None)
+
+
+@bp.get("/pickers/entries")
+@login_required
+def picker_entries():
+    """The related-entries picker's suggestions: [{name, code}] of published entries this user may see (JSON)."""
+    return jsonify(pickers.suggestions(request.args.get("q", ""), current_user))
 
 
 @bp.route("/entries/new", methods=["GET", "POST"])
@@ -81,11 +127,14 @@ def new():
         raise PermissionDenied("只有目录编目员和平台管理员可以登记信息资源", "only editors and admins may compile entries")
     if request.method == "GET":
         return _render_form(state_from_values({"provider": current_user.department_id, "network": "external"}))
-    state = state_from_form(request.form)
+    state, checked = _posted_state()
     if state.action != "save":
+        state.problems = []
         return _render_form(state)
+    if _unreadable(state, lambda: services.check_create(checked, user=current_user)):
+        return _render_form(state, status=422)
     try:
-        entry = services.create_entry(state.values, user=current_user)
+        entry = services.create_entry(checked, user=current_user)
     except InvalidInput as error:
         state.problems = error.problems
         return _render_form(state, status=422)
@@ -143,13 +192,16 @@ def edit(entry_id: int):
     if request.method == "GET":
         state = state_from_values(services.full_values(entry, base))
         return _render_form(state, entry, base=base.base_token)
-    state = state_from_form(request.form)
+    state, checked = _posted_state()
     posted_base = request.form.get("base_version", "")
     if state.action != "save":
+        state.problems = []
         return _render_form(state, entry, base=posted_base)
+    if _unreadable(state, lambda: services.check_update(entry, checked, user=current_user)):
+        return _render_form(state, entry, 422, base=posted_base)
     try:
         change_note = (form_text("change_note", "修改说明", multiline=False) or "").strip()[:1000] or None
-        services.update_draft(entry, state.values, user=current_user, base=services.BaseRef.parse(posted_base),
+        services.update_draft(entry, checked, user=current_user, base=services.BaseRef.parse(posted_base),
                               change_note=change_note)
     except services.EditConflict as conflict:
         return _conflict_page(entry_id, state, conflict)

@@ -7,6 +7,7 @@ transition that exists. `app/review` keeps the record of each review step by fol
 """
 from __future__ import annotations
 
+from app.core.legal import basis
 from app.workflow import Grant, Guard, Relation, State, Transition, Workflow
 from catalog_schema import Problem, control_character, control_character_message
 
@@ -19,9 +20,9 @@ EDITORS = (Grant("editor", "own"), Grant("admin"))
 DEPARTMENT_REVIEWERS = (Grant("department_reviewer", "own"), Grant("admin"))
 AUTHORITY = (Grant("authority_reviewer"), Grant("admin"))
 
-ZHENGZHOU_15 = "依据《郑州市政府信息资源共享管理办法》第十五条：有条件共享、不予共享的资源报主管部门认定"
-SHANDONG_15 = "依据《山东省政务信息资源共享管理办法》第十五条：部门指定目录登记和审核人员"
-BAOJI_10 = "依据《宝鸡市政务信息资源共享管理暂行办法》第十条：部门规范目录编制、审核、提交、更新"
+ZHENGZHOU_15 = basis("郑州", 15) + "：有条件共享、不予共享的资源报主管部门认定"
+SHANDONG_15 = basis("山东", 15) + "：部门指定目录登记和审核人员"
+BAOJI_10 = basis("宝鸡", 10) + "：部门规范目录编制、审核、提交、更新"
 
 
 def needs_confirmation(data: dict) -> bool:

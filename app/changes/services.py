@@ -258,6 +258,12 @@ def tasks_query(*, department_id: int | None = None, status: str | None = None, 
     return stmt
 
 
+def open_task_count(department_id: int) -> int:
+    """A department's change tasks not yet closed (the menu's 待办事项 count): one COUNT."""
+    return db.session.scalar(select(func.count(ChangeTask.id)).where(ChangeTask.department_id == department_id,
+                                                                    ChangeTask.state == TaskState.open)) or 0
+
+
 def events_query():
     return select(ChangeEvent).options(selectinload(ChangeEvent.tasks).joinedload(ChangeTask.department)) \
         .order_by(ChangeEvent.effective_on.desc(), ChangeEvent.id.desc())

@@ -6,6 +6,10 @@
   a view called ``abort(404)`` or a service raised `NotFound`: the public never learns that a hidden entry exists.
 - Every response carries a Content-Security-Policy without inline scripts or styles (templates keep theirs in
   ``static/``), refuses framing and MIME sniffing, and sends HSTS when cookies are HTTPS-only.
+- Every error page is in Chinese only, whatever raised it (a werkzeug 400, 405, 429 or 500 included), with a
+  search box and the way home (templates/error.html); a query-argument problem names the field in Chinese
+  (「页码」), where the JSON answer also gives the parameter (``page``) for API clients. JSON answers keep their
+  bilingual ``message`` / ``message_en``.
 - `form_text`: a comment, reason or note a person typed, refused with a message naming the field when it holds
   control characters (the entry form's fields are checked by the schema, `catalog_schema.validation`).
 """
@@ -14,6 +18,8 @@ from __future__ import annotations
 import re
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
+from markupsafe import escape
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 
 from app.extensions import db
@@ -70,6 +76,47 @@ def not_found_page() -> tuple[str, int]:
     return render_template("error.html", error=DomainError(NOT_FOUND_MESSAGE, NOT_FOUND_MESSAGE_EN)), 404
 
 
+#: what an error page says for each HTTP error no domain error explains (Chinese, and English for JSON)
+HTTP_MESSAGES = {
+    400: ("请求有误，请检查链接或所填内容后重试", "bad request"),
+    401: ("请先登录", "sign-in required"),
+    403: ("您没有权限访问该页面", "forbidden"),
+    404: (NOT_FOUND_MESSAGE, NOT_FOUND_MESSAGE_EN),
+    405: ("该页面不支持这种访问方式，请从页面上的链接或按钮进入", "method not allowed"),
+    413: ("上传内容过大", "request too large"),
+    422: ("提交的内容有误，请修改后重试", "unprocessable request"),
+    429: ("请求过于频繁，请稍后再试", "too many requests"),
+    500: ("系统出现错误，请稍后重试；如问题持续，请联系主办单位", "internal server error"),
+    503: ("系统繁忙，请稍后重试", "the system is busy, please try again shortly"),
+}
+
+
+def wants_json() -> bool:
+    """An API client: /api/…, a *.json address, or a request that prefers JSON."""
+    return (request.path.startswith("/api/") or request.path.endswith(".json")
+            or request.accept_mimetypes.best == "application/json")
+
+
+def problem_text(problem) -> str:
+    """A problem's message as a page shows it: Chinese only. A query parameter's problem names it in Chinese and
+    then, for API clients, by its name in brackets (「页码」（page）); the page leaves the bracketed name out."""
+    return problem.message.replace(f"（{problem.path}）", "") if problem.path else problem.message
+
+
+def error_page(error: DomainError, status: int, headers=None, *, minimal: bool = False):
+    """The error page (templates/error.html). `minimal`: after an unexpected failure, without the menu's counts;
+    if even that cannot be drawn, a plain Chinese page."""
+    try:
+        return render_template("error.html", error=error, minimal=minimal), status, headers or {}
+    except Exception:  # noqa: BLE001 — the last answer must not fail in turn
+        if not minimal:
+            raise
+        db.session.rollback()
+        text = (f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>出错了</title>'
+                f'<main><h1>{escape(error.message)}</h1><p><a href="/">返回首页</a></p></main></html>')
+        return text, status, {**(headers or {}), "Content-Type": "text/html; charset=utf-8"}
+
+
 def form_text(name: str, label: str, *, multiline: bool = True) -> str | None:
     """The form field `name` as submitted (None when absent); a control character in it is refused with an
     `InvalidInput` naming the field by `label`. Multi-line text (comments, reasons) may hold tab, CR and LF."""
@@ -93,6 +140,21 @@ def init_app(app: Flask) -> None:
         if request.path.startswith("/api/") or request.path.endswith(".json"):
             return jsonify({"message": NOT_FOUND_MESSAGE, "message_en": NOT_FOUND_MESSAGE_EN}), 404
         return not_found_page()
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        """Any HTTP error without a handler of its own (400, 405, 429, 500 …): the Chinese error page, or the
+        bilingual JSON object for API clients. Redirects raised by routing are not errors."""
+        if error.code is None or error.code < 400:
+            return error
+        db.session.rollback()
+        message, message_en = HTTP_MESSAGES.get(error.code, HTTP_MESSAGES[500 if error.code >= 500 else 400])
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+        if wants_json():
+            return jsonify({"message": message, "message_en": message_en}), error.code, headers
+        return error_page(DomainError(message, message_en), error.code, headers, minimal=error.code >= 500)
+
+    app.jinja_env.filters["problem_text"] = problem_text
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

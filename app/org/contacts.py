@@ -5,29 +5,16 @@ owns the rows, so the portal can show a department's contacts on its page and on
 """
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import func, select
 
 from app.extensions import db
 from catalog_schema import Problem, control_character
+from catalog_schema.formats import is_email, is_phone, normalize_phone  # noqa: F401 (normalize_phone: re-exported)
 
 from .models import CONTACT_ROLES, DepartmentContact
 
-MOBILE = re.compile(r"1[3-9]\d{9}")
-# landline with its area code (区号), e.g. 020-83123456 or 0917-3212345, optional extension 转/-
-LANDLINE = re.compile(r"0\d{2,3}-\d{7,8}(?:-\d{1,6})?")
-EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# phone and e-mail: the one rule (catalog_schema/formats.py) the catalog's contact fields declare in catalog.yaml
 FIELDS = {"name": ("姓名", 50), "position": ("职务", 100), "phone": ("电话", 30), "email": ("电子邮箱", 254)}
-
-
-def normalize_phone(value: str) -> str:
-    """Spaces dropped; (020)8312 3456 → 020-83123456; 转 → -."""
-    text = re.sub(r"\s+", "", value or "").replace("（", "(").replace("）", ")").replace("转", "-")
-    match = re.fullmatch(r"\((0\d{2,3})\)-?(\d{7,8}(?:-\d{1,6})?)", text)
-    if match:
-        text = f"{match.group(1)}-{match.group(2)}"
-    return text
 
 
 def contact_problems(role: str, values: dict) -> list[Problem]:
@@ -45,12 +32,11 @@ def contact_problems(role: str, values: dict) -> list[Problem]:
         elif control_character(value):
             problems.append(Problem(field_key, field_label, f"「{field_label}」含有不可见的控制字符",
                                     f"{field_key} contains a control character"))
-        elif key == "phone" and not (MOBILE.fullmatch(normalize_phone(value))
-                                     or LANDLINE.fullmatch(normalize_phone(value))):
+        elif key == "phone" and not is_phone(value):
             problems.append(Problem(field_key, field_label,
                                     f"「{field_label}」“{value[:30]}”不是有效号码：手机号为 11 位（如 13800138000），"
                                     "固定电话须带区号（如 020-83123456）", f"{field_key} is not a phone number"))
-        elif key == "email" and not EMAIL.fullmatch(value):
+        elif key == "email" and not is_email(value):
             problems.append(Problem(field_key, field_label, f"「{field_label}」“{value[:50]}”不是有效的电子邮箱地址",
                                     f"{field_key} is not an e-mail address"))
     return problems

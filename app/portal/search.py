@@ -183,7 +183,10 @@ def matching_ids(plain: dict, filters: dict[str, list[str]], *, public_only: boo
     return ids[:limit]
 
 
-def facets(result: SearchResult, filters: dict[str, list[str]], labels: Labels) -> list[Facet]:
+def facets(result: SearchResult, filters: dict[str, list[str]], labels: Labels, *,
+           hide_single: bool = False) -> list[Facet]:
+    """The facets with their values; `hide_single` leaves out a facet that cannot narrow the results (one value,
+    which every result has) unless the visitor selected it — e.g. 是否向社会开放 on the open catalog."""
     out = []
     for key in facet_keys():
         counts = result.facets.get(key, {})
@@ -198,9 +201,36 @@ def facets(result: SearchResult, filters: dict[str, list[str]], labels: Labels) 
             if get_schema().field(key).type == "tags":
                 ordered = [kv for i, kv in enumerate(ordered) if i < TAGS_SHOWN or kv[0] in selected]
             facet.values = [FacetValue(v, labels.of(key, v), n, v in selected) for v, n in ordered]
-        if facet.values:
-            out.append(facet)
+        if not facet.values:
+            continue
+        if hide_single and not selected and len(facet.values) == 1 and facet.values[0].count >= result.total:
+            continue
+        out.append(facet)
     return out
+
+
+def active_filters(filters: dict[str, list[str]]) -> int:
+    """How many facet values the visitor selected (the 筛选（n） button); a catalog view's fixed filters not counted."""
+    return sum(len(values) for values in filters.values())
+
+
+SORT_LABELS = {"relevance": "相关度", "updated": "最近更新", "name": "名称"}
+
+
+def browsing(plain: dict) -> bool:
+    """No query text and the default order: the results are listed newest updated first (SearchQuery.sort
+    `relevance` without text is ordered by the update time in every backend)."""
+    return not plain.get("q") and plain.get("sort", "relevance") == "relevance"
+
+
+def sort_options(plain: dict) -> list[tuple[str, str]]:
+    """(value, label) of the 排序 choices. Without query text there is no relevance to order by, so the default
+    choice is labelled 按最近更新 — what the backend does — and keeps the value `relevance`, so that typing words
+    and searching again orders by relevance."""
+    if plain.get("q"):
+        return [(value, f"按{label}") for value, label in SORT_LABELS.items()]
+    newest = "updated" if plain.get("sort") == "updated" else "relevance"
+    return [(newest, "按最近更新"), ("name", "按名称")]
 
 
 def _department_tree(counts: dict[str, int], selected: set[str], labels: Labels, key: str) -> list[FacetValue]:
@@ -273,3 +303,11 @@ def toggle(plain: dict, filters: dict[str, list[str]], key: str, value: str) -> 
         current.append(value)
     return url_args({**plain, "page": 1}, {**filters, key: current} if current else
                     {k: v for k, v in filters.items() if k != key})
+
+
+def topic_nodes(counts: dict[str, int], labels: Labels) -> list[tuple[str, str, int, int]]:
+    """主题目录: (code, name, entries, depth) of the 基础 (1) and 主题 (2) classes down to the 目 (six digits), in
+    code order — a class, then its 项 each followed by its 目 (codes have a fixed width per level)."""
+    shown = [code for code in counts if code[:1] in ("1", "2") and len(code) in (1, 3, 6)]
+    return [(code, labels.of("category_code", code), counts[code], _depth(code))
+            for code in sorted(shown)]

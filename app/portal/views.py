@@ -1,15 +1,18 @@
 """Portal pages: home, search, the catalogs (SPEC §3), entry pages. No writes."""
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import catalog, indexing, org
-from app.catalog import Entry, EntryVersion, path_of, policy
+from app import catalog, indexing, org, sharing
+from app.catalog import Entry, EntryVersion, last_updated_at, path_of, policy
 from app.extensions import db
+from catalog_schema import get_schema
 from search.highlight import highlight, snippet
 from search.query import SearchQuery
 
@@ -49,7 +52,9 @@ def _search_page(catalog_key: str | None = None):
     pages = max(1, min(portal_search.MAX_PAGE, -(-result.total // current_app.config["PAGE_SIZE"])))
     return render_template(
         "portal/search.html", result=result, plain=plain, filters=filters, title=title, catalog_key=catalog_key,
-        facets=portal_search.facets(result, filters, labels), chips=portal_search.chips(filters, labels),
+        facets=portal_search.facets(result, filters, labels, hide_single=True),
+        chips=portal_search.chips(filters, labels), active_filters=portal_search.active_filters(filters),
+        sort_options=portal_search.sort_options(plain), browsing=portal_search.browsing(plain),
         pages=pages, link=link, url_args=portal_search.url_args,
         export_query=urlencode(portal_search.url_args({**plain, "page": 1}, {**filters, **fixed}), doseq=True),
         toggle=portal_search.toggle, highlight=highlight, snippet=snippet, government=not _public(), help=help_)
@@ -86,10 +91,8 @@ def catalog_view(key: str):
 
 @bp.get("/catalogs/department")
 def department_catalog():
-    """部门目录: the department tree with each department's number of entries."""
-    if _public():
-        return redirect(url_for(".catalog_view", key="open"))
-    result = portal_search.run({}, {}, public_only=False, per_page=1)
+    """部门目录: the department tree with each department's number of entries (the public: open entries only)."""
+    result = portal_search.run({}, {}, public_only=_public(), per_page=1)
     labels = portal_search.Labels()
     tree = portal_search.facets(result, {}, labels)
     provider = next((f for f in tree if f.key == "provider"), None)
@@ -98,26 +101,28 @@ def department_catalog():
 
 @bp.get("/departments/<id:department_id>")
 def department(department_id: int):
-    """A department's page: its contacts and its catalog (government users; the public sees the open catalog)."""
-    if _public():
-        return redirect(url_for(".catalog_view", key="open"))
+    """A department's page (like a CKAN organization): where it sits, its published entries counted by sharing
+    type, the first page of its catalog, its subordinate departments and (government users) its contacts. The
+    public sees the same page restricted to the open catalog, without contacts."""
     department = db.session.get(org.Department, department_id) or abort(404)
-    result = portal_search.run({}, {"provider": [str(department.id)]}, public_only=False, per_page=10)
+    result = portal_search.run({}, {"provider": [str(department.id)]}, public_only=_public(), per_page=10)
+    counts = result.facets.get("sharing_type", {})
+    # the public sees only open entries: a sharing type none of them has is always 0 for it, so it is left out
+    sharing_counts = [(term.code, term.label, counts.get(term.code, 0)) for term in
+                      get_schema().vocabulary("sharing_type").terms if counts.get(term.code) or not _public()]
+    contacts = org.current_contacts(department.id) if policy.is_government(current_user) else None
     return render_template("portal/department.html", department=department, result=result,
-                           contacts=org.current_contacts(department.id), contact_roles=org.CONTACT_ROLES)
+                           sharing_counts=sharing_counts, government=not _public(),
+                           children=sorted(department.children, key=lambda d: d.code),
+                           contacts=contacts, contact_roles=org.CONTACT_ROLES)
 
 
 @bp.get("/catalogs/topic")
 def topic_catalog():
-    """主题目录: the classification (基础 and 主题 classes) with counts."""
-    if _public():
-        return redirect(url_for(".catalog_view", key="open"))
-    result = portal_search.run({}, {}, public_only=False, per_page=1)
-    labels = portal_search.Labels()
-    counts = result.facets.get("category_code", {})
-    nodes = [(code, labels.of("category_code", code), n) for code, n in sorted(counts.items())
-             if code[:1] in ("1", "2") and len(code) <= 6]
-    return render_template("portal/topics.html", nodes=nodes)
+    """主题目录: the classification (基础 and 主题 classes) with counts, in code order (the public: open entries)."""
+    result = portal_search.run({}, {}, public_only=_public(), per_page=1)
+    nodes = portal_search.topic_nodes(result.facets.get("category_code", {}), portal_search.Labels())
+    return render_template("portal/topics.html", nodes=nodes, government=not _public())
 
 
 @bp.get("/search/suggest")
@@ -137,26 +142,80 @@ def entries():
     return redirect(url_for(".search", **{k: v for k, v in translated.items() if v}), 301)
 
 
-@bp.get("/entries/<id:entry_id>")
-def entry(entry_id: int):
+def _visible_entry(entry_id: int) -> Entry:
     entry = catalog.get_entry_or_404(entry_id)
     if not policy.can_see_published(current_user, entry):
         abort(404)  # the public never learns that a non-open entry exists: the same page as a missing id
-    version = entry.published_version
-    history = []
-    if policy.is_government(current_user):
-        history = policy.visible_versions(current_user, entry, db.session.scalars(
-            select(EntryVersion).where(EntryVersion.entry_id == entry.id).order_by(EntryVersion.number.desc())).all())
+    return entry
+
+
+def _last_updated_on(entry: Entry, version: EntryVersion):
+    """最近更新日期: the day the entry was last updated (a publication or a reported data update), as the 更新状态
+    counts it; for an entry without one, the day of the version's publication where the registry is."""
+    if entry.last_update_on is not None:
+        return entry.last_update_on
+    moment = last_updated_at(entry, version)
+    if moment is None:
+        return None
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    return moment.replace(tzinfo=dt.timezone.utc).astimezone(zone).date()
+
+
+def _published_values(entry: Entry, version: EntryVersion) -> tuple[dict, list[Entry]]:
+    """The published version's values as this visitor may see them: 关联资源代码 only of entries they may see, and
+    the entry's 最近更新日期."""
     linked = _related_entries(entry, version)
     values = {**catalog.full_values(entry, version), "related_codes": [other.resource_code for other in linked]}
+    last = _last_updated_on(entry, version)
+    if last is not None:
+        values["last_updated_on"] = last.isoformat()
+    return values, linked
+
+
+def _activity(entry: Entry) -> list[dict]:
+    """版本动态 (government users): each published version, newest first, with who published it, its change note
+    and the published version before it (to compare with)."""
+    versions = [v for v in policy.visible_versions(current_user, entry, db.session.scalars(
+        select(EntryVersion).where(EntryVersion.entry_id == entry.id).order_by(EntryVersion.number)).all())
+        if v.state in policy.PUBLISHED_STATES]
+    out, previous = [], None
+    for version in versions:
+        out.append({"version": version, "previous": previous})
+        previous = version
+    return out[::-1]
+
+
+@bp.get("/entries/<id:entry_id>")
+def entry(entry_id: int):
+    entry = _visible_entry(entry_id)
+    version = entry.published_version
+    government = policy.is_government(current_user)
+    values, linked = _published_values(entry, version)
     links = {"related_codes": [{"url": url_for(".entry", entry_id=other.id), "name": other.published_version.name,
                                 "code": other.resource_code} for other in linked]}
-    contacts = org.current_contacts(entry.department_id) if policy.is_government(current_user) else None
+    contacts = org.current_contacts(entry.department_id) if government else None
     category_path = path_of(entry.category_code)
     return render_template("portal/entry.html", entry=entry, version=version, values=values, links=links,
-                           category_path=category_path, history=history, contacts=contacts,
-                           contact_roles=org.CONTACT_ROLES,
+                           category_path=category_path, activity=_activity(entry) if government else [],
+                           working=entry.draft_version if policy.can_see_working(current_user, entry) else None,
+                           contacts=contacts, contact_roles=org.CONTACT_ROLES, government=government,
+                           can_revise=policy.can_edit(current_user, entry),
+                           can_report=sharing.reports.reporting(current_user, entry).allowed,
                            related=_related(entry, version, linked, category_path))
+
+
+@bp.get("/entries/<id:entry_id>.json")
+def entry_json(entry_id: int):
+    """The entry's published metadata as JSON (read-only; the page's visibility: the public gets 404 for an entry
+    outside the open catalog). Keys are the schema's field keys; data items under `data_items`."""
+    entry = _visible_entry(entry_id)
+    version = entry.published_version
+    values, _linked = _published_values(entry, version)
+    values["provider"] = {"id": entry.department_id, "name": entry.department.name,
+                          "credit_code": entry.department.credit_code,
+                          "url": url_for(".department", department_id=entry.department_id, _external=True)}
+    return jsonify({"id": entry.id, "url": url_for(".entry", entry_id=entry.id, _external=True),
+                    "version": version.number, "values": values})
 
 
 def _related_entries(entry: Entry, version: EntryVersion) -> list[Entry]:
@@ -175,7 +234,8 @@ def _related(entry: Entry, version: EntryVersion, linked: list[Entry], category_
     """Entries named in 关联资源代码 first, then entries of the same classification item (项) sharing a word of the
     name that says what the resource is about (not 信息, 名录 …), closest first (from the index)."""
     out: list[dict] = [{"id": other.id, "name": other.published_version.name, "resource_code": other.resource_code,
-                        "department": other.department.name, "explicit": True} for other in linked]
+                        "department": other.department.name,
+                        "department_id": other.department_id, "explicit": True} for other in linked]
     item = [node.code for node in category_path][:2][-1:]
     result = indexing.backend().search(SearchQuery(
         text=" ".join(indexing.backend().segmenter.content_words(version.name)), any_term=True, per_page=limit,

@@ -10,7 +10,7 @@ from app.extensions import db
 
 
 class ReviewStage(str, enum.Enum):
-    """部门审核 (Shandong §15, Baoji §10) then 主管部门审核 (Zhengzhou §15)."""
+    """部门审核 (Shandong §15, Baoji §10) then 主管部门审核 (Zhengzhou §15); app/core/legal.py writes them out."""
 
     department = "department"
     authority = "authority"
@@ -65,6 +65,9 @@ class Review(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     decided_at = mapped_column(db.DateTime)
     comment: Mapped[str | None] = mapped_column(Text)
+    # the version's data as this step was asked to review it (a version in review cannot change, so also what was
+    # approved or returned): a resubmission after a return is compared with it. NULL on rows older than 0016.
+    data = mapped_column(JSONType)
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     sharing_type: Mapped[str] = mapped_column(String(16), default="")
 

@@ -49,3 +49,17 @@ def can_see_queue(user) -> bool:
     if not catalog_policy.is_government(user):
         return False
     return any(g.role in user.role_keys for key in APPROVE.values() for g in VERSION.transition(key).grants)
+
+
+def queue_departments(user) -> frozenset[int] | None:
+    """The departments whose reviews reach this user's queue: None for all (a grant for any department, as the
+    authority's and the admin's), else their own department (a department reviewer's)."""
+    roles = user.role_keys if catalog_policy.is_government(user) else frozenset()
+    own = set()
+    for key in APPROVE.values():
+        for grant in VERSION.transition(key).grants:
+            if grant.role in roles:
+                if grant.relation is None:
+                    return None
+                own.add(user.department_id)
+    return frozenset(own)

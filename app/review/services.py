@@ -9,11 +9,12 @@ review, whichever path fired the transition.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Sequence
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Select, insert, select
+from sqlalchemy import Select, func, insert, select
 from sqlalchemy.orm import joinedload
 
 from app import catalog, workdays
@@ -22,6 +23,7 @@ from app.core.clock import today
 from app.core.db import utcnow
 from app.core.timefmt import local
 from app.core.errors import Conflict, NotFound, PermissionDenied
+from app.core.legal import basis
 from app.extensions import db
 from catalog_schema import get_schema
 
@@ -32,21 +34,25 @@ from .workflows import REVIEW
 
 # ---- why a review needs attention ------------------------------------------------------------------
 
-def attention_for(data: dict, published: dict | None) -> tuple[list[str], bool]:
-    """Reasons a reviewer should look closely, and whether the authority must confirm the sharing type."""
+def attention_for(data: dict, published: dict | None, returned: dict | None = None) -> tuple[list[str], bool]:
+    """Reasons a reviewer should look closely, and whether the authority must confirm the sharing type.
+    `returned`: the data of this version when it was last returned (a resubmission is no new entry)."""
     schema = get_schema()
     reasons = []
     sharing = data.get("sharing_type")
     if sharing == "conditional":
-        reasons.append("有条件共享：须由主管部门确认共享条件（依据《郑州市政府信息资源共享管理办法》第十五条）")
+        reasons.append(f"有条件共享：须由主管部门确认共享条件（{basis('郑州', 15)}）")
     elif sharing == "not_shared":
-        reasons.append("不予共享：须由主管部门确认不予共享依据（依据《郑州市政府信息资源共享管理办法》第十五条）")
+        reasons.append(f"不予共享：须由主管部门确认不予共享依据（{basis('郑州', 15)}）")
     if data.get("sensitivity"):
         reasons.append("涉及敏感信息：" + schema.display(schema.field("sensitivity"), data["sensitivity"]))
     if data.get("open_to_public"):
         reasons.append("向社会开放：请确认开放条件")
+    if returned is not None:
+        reasons.append(f"退回后重新提交：与退回时相比有 {diff_values(returned, data).count} 处变化")
     if published is None:
-        reasons.append("新登记资源")
+        if returned is None:
+            reasons.append("新登记资源")
     else:
         changes = diff_values(published, data)
         reasons.append(f"修订：与现行发布版相比有 {changes.count} 处变化")
@@ -84,10 +90,13 @@ def _follow_version(transition: str, *, objects, actor, context, **_kwargs) -> N
 def _open(versions: Sequence[EntryVersion], stage: ReviewStage, actor) -> None:
     now = utcnow()
     rows = []
+    returned = _returned_data([v.id for v in versions])
     for version in versions:
         published = version.entry.published_version
-        reasons, confirm = attention_for(version.data, published.data if published is not None else None)
+        reasons, confirm = attention_for(version.data, published.data if published is not None else None,
+                                         returned.get(version.id))
         rows.append({"entry_id": version.entry_id, "version_id": version.id, "stage": stage, "reasons": reasons,
+                     "data": version.data,
                      "needs_confirmation": confirm, "requested_by_id": getattr(actor, "id", None),
                      "requested_at": now, "department_id": version.entry.department_id,
                      "sharing_type": version.data.get("sharing_type") or ""})
@@ -100,6 +109,14 @@ def _open(versions: Sequence[EntryVersion], stage: ReviewStage, actor) -> None:
                   internal=True, departments=[r["department_id"] for r in rows],
                   names=[f"{v.entry.resource_code} 第 {v.number} 版{stage.label}" for v in versions],
                   details=[{"entry": v.entry_id, "version": v.number, "stage": stage.value} for v in versions])
+
+
+def _returned_data(version_ids: list[int]) -> dict[int, dict]:
+    """The data each version had when it was last returned (versions never returned are left out)."""
+    rows = db.session.execute(select(Review.version_id, Review.data).where(
+        Review.version_id.in_(version_ids), Review.state == ReviewState.returned, Review.data.is_not(None))
+        .order_by(Review.id)).all()
+    return {version_id: data for version_id, data in rows}
 
 
 def _close(versions: Sequence[EntryVersion], transition: str, actor, comment: str | None) -> None:
@@ -176,6 +193,12 @@ def queue_query(user, *, department_id: int | None = None, sharing_type: str | N
     return stmt
 
 
+def pending_count(user) -> int:
+    """How many reviews wait for this user's decision (the menu's 审核队列 count): one COUNT."""
+    return db.session.scalar(select(func.count(Review.id)).where(Review.state == ReviewState.pending,
+                                                                policy.queue_filter(user))) or 0
+
+
 def _waited_since(working_days: int) -> dt.datetime:
     """Reviews requested before this moment (UTC) have waited at least `working_days` working days by today:
     requested on a local day before the `working_days`-th working day counting back from today (included)."""
@@ -212,3 +235,37 @@ def history_of(entry: Entry) -> list[Review]:
     return db.session.scalars(select(Review).where(Review.entry_id == entry.id)
                               .options(joinedload(Review.decided_by), joinedload(Review.requested_by))
                               .order_by(Review.id)).all()
+
+
+# ---- context for the reviewer and the editor ---------------------------------------------------------------
+
+@dataclass
+class ReviewContext:
+    """What a reviewer reads beside a review: the earlier steps of the entry (decision, reviewer, time, comment),
+    the department's decision this authority review follows, and the version as it was last returned."""
+
+    trail: list[Review]
+    department_decision: Review | None
+    returned: Review | None  # the last return of this version, with the data it was returned with
+
+
+def context_of(review: Review) -> ReviewContext:
+    earlier = [r for r in history_of(review.entry) if r.id != review.id and r.state != ReviewState.pending
+               and r.id < review.id]
+    same_version = [r for r in earlier if r.version_id == review.version_id]
+    department = None
+    if review.stage == ReviewStage.authority:
+        department = next((r for r in reversed(same_version) if r.stage == ReviewStage.department
+                           and r.state == ReviewState.approved), None)
+    returned = next((r for r in reversed(same_version) if r.state == ReviewState.returned), None)
+    return ReviewContext(earlier, department, returned)
+
+
+def returns_of_working_version(entry: Entry) -> list[Review]:
+    """The returns of the entry's working version while it waits to be changed (newest first), for the edit form."""
+    version = entry.draft_version
+    if version is None or version.state.value != "returned":
+        return []
+    return db.session.scalars(select(Review).where(Review.version_id == version.id,
+                                                   Review.state == ReviewState.returned)
+                              .options(joinedload(Review.decided_by)).order_by(Review.id.desc())).all()

@@ -10,6 +10,7 @@ from app.catalog import diff_values, path_of
 from app.core.args import load_args
 from app.core.errors import InvalidInput, PermissionDenied
 from app.core.http import MAX_ID, form_text, parse_id
+from app.core.legal import official
 from app.extensions import db
 from app.org import Department
 from catalog_schema import get_schema
@@ -51,6 +52,23 @@ def review_history(entry):
     return services.history_of(entry)
 
 
+@bp.app_template_global()
+def return_notes(entry):
+    """The reviewers' return comments on the entry's working version while it waits to be changed (edit form)."""
+    return services.returns_of_working_version(entry)
+
+
+@bp.app_template_filter("official")
+def official_text(text):
+    """Short legal citations (“（郑州 §15）”, as older review reasons carry them) written as officials write them."""
+    return official(text)
+
+
+def _named(review: Review) -> str:
+    """How a message names an entry: 信息资源名称（信息资源代码）."""
+    return f"{review.version.name}（{review.entry.resource_code}）"
+
+
 def _department_name(department_id) -> str:
     department = db.session.get(Department, department_id)
     return department.name if department else str(department_id)
@@ -65,7 +83,11 @@ def queue():
     reviews = db.session.scalars(services.queue_query(
         current_user, department_id=args["department"], sharing_type=args["sharing_type"],
         waiting_days=args["waiting"]).limit(500)).unique().all()
-    departments = db.session.scalars(db.select(Department).order_by(Department.code)).all()
+    scope = policy.queue_departments(current_user)
+    query = db.select(Department).order_by(Department.code)
+    if scope is not None:  # a department reviewer: their own department, never the whole list
+        query = query.where(Department.id.in_(scope))
+    departments = db.session.scalars(query).all()
     return render_template("review/queue.html", reviews=reviews, args=args, departments=departments,
                            safe={r.id for r in reviews if services.is_safe_for_bulk(r)},
                            overdue={r.id for r in reviews if services.is_overdue(r)})
@@ -96,12 +118,19 @@ def show(review_id: int):
 def _render_review(review: Review, problems=(), comment: str = "", status: int = 200):
     entry, version = review.entry, review.version
     published = entry.published_version
+    values = catalog.full_values(entry, version)
     changes = None
     if published is not None and published.id != version.id:
-        changes = diff_values(catalog.full_values(entry, published), catalog.full_values(entry, version),
-                              department_name=_department_name)
+        changes = diff_values(catalog.full_values(entry, published), values, department_name=_department_name)
+    context = services.context_of(review)
+    since_return = None
+    if context.returned is not None and context.returned.data is not None:
+        # the snapshot holds the version's own data; identity fields (code, class, provider) are the entry's
+        identity = {k: v for k, v in values.items() if k not in version.data}
+        since_return = diff_values({**context.returned.data, **identity}, values, department_name=_department_name)
     return render_template("review/show.html", review=review, entry=entry, version=version, changes=changes,
-                           values=catalog.full_values(entry, version), category_path=path_of(entry.category_code),
+                           context=context, since_return=since_return,
+                           values=values, category_path=path_of(entry.category_code),
                            can_decide=policy.can_decide(current_user, review),
                            problems=list(problems), comment=comment), status
 
@@ -115,7 +144,7 @@ def approve(review_id: int):
                          comment=form_text("comment", "审核意见"))
     except InvalidInput as error:
         return _show_with_problems(review, error)
-    flash(f"已通过：{review.version.name}（{review.entry.resource_code}）"
+    flash(f"已通过：{_named(review)}"
           + ("，已发布" if review.stage.value == "authority" else "，已转主管部门审核"))
     return redirect(url_for(".queue"))
 
@@ -128,7 +157,7 @@ def return_(review_id: int):
         services.return_(review, user=current_user, comment=form_text("comment", "退回意见") or "")
     except InvalidInput as error:
         return _show_with_problems(review, error)
-    flash(f"已退回：{review.version.name}（{review.entry.resource_code}）")
+    flash(f"已退回：{_named(review)}")
     return redirect(url_for(".queue"))
 
 
@@ -146,8 +175,9 @@ def bulk():
     approved, skipped = services.bulk_approve(ids, user=current_user)
     # a review this user may not see is left out as a missing id would be: never named, never counted
     skipped = [(r, why) for r, why in skipped if policy.can_see(current_user, r)]
-    flash(f"批量通过 {len(approved)} 条" + (f"；{len(skipped)} 条未处理：" + "；".join(
-        f"{r.version.name}（{r.entry.resource_code}，{why}）" for r, why in skipped) if skipped else ""))
+    flash(f"批量通过 {len(approved)} 条" + ("：" + "、".join(_named(r) for r in approved) if approved else "")
+          + (f"；{len(skipped)} 条未处理：" + "；".join(
+              f"{r.version.name}（{r.entry.resource_code}，{why}）" for r, why in skipped) if skipped else ""))
     return redirect(url_for(".queue"))
 
 
@@ -156,7 +186,7 @@ def bulk():
 def submit(entry_id: int):
     entry = _visible_entry(entry_id)
     catalog.submit([entry], user=current_user, note=form_text("note", "提交说明", multiline=False))
-    flash("已提交部门审核")
+    flash(f"已提交部门审核：{entry.draft_version.name}（{entry.resource_code}）")
     return redirect(url_for("catalog.show", entry_id=entry.id))
 
 
@@ -165,5 +195,5 @@ def submit(entry_id: int):
 def withdraw(entry_id: int):
     entry = _visible_entry(entry_id)
     catalog.withdraw([entry], user=current_user)
-    flash("已撤回，可继续修改")
+    flash(f"已撤回：{entry.draft_version.name}（{entry.resource_code}），可继续修改")
     return redirect(url_for("catalog.show", entry_id=entry.id))

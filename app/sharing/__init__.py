@@ -4,7 +4,8 @@ from . import handoff, policy  # noqa: F401  (handoff registers the outbox consu
 from .models import AdapterSettings, Grant, GrantState, RequestState, ShareRequest, Suspension
 from .reminders import SharingSweep, sweep
 from .services import (adapter_for, approve, asking, attach, escalate, expire_due, forward, lift, pass_check, refuse,
-                       reissue, reject_check, retry, revoke, rule, save_settings, submit, suspend, withdraw)
+                       reissue, reject_check, retry, revoke, rule, save_settings, submit, suspend,
+                       waiting_count, withdraw)
 from .tasks import init_app, run_sweep
 from . import reports
 from .reports import REPORT, ErrorReport, ReportState
@@ -16,4 +17,5 @@ __all__ = ["GRANT", "REPORT", "REQUEST", "SUSPENSION", "AdapterSettings", "Error
            "ReportState", "RequestState", "ShareRequest",
            "SharingSweep", "Suspension", "adapter_for", "approve", "asking", "attach", "bp", "escalate", "expire_due",
            "forward", "init_app", "lift", "pass_check", "policy", "refuse", "reject_check", "retry", "revoke", "rule",
-           "reissue", "reports", "reports_bp", "run_sweep", "save_settings", "submit", "suspend", "sweep", "withdraw"]
+           "reissue", "reports", "reports_bp", "run_sweep", "save_settings", "submit", "suspend", "sweep",
+           "waiting_count", "withdraw"]

@@ -34,6 +34,11 @@ def can_see_grant(user, grant: Grant) -> bool:
                                                                            grant.provider_department_id))
 
 
+def answers_requests(user) -> bool:
+    """The user answers the share requests made to their own department (信息共享责任人, 平台管理员)."""
+    return _government(user) and REQUEST.granted(REQUEST.transition("approve"), user, {"provider": user.department_id})
+
+
 def can_configure(user, entry) -> bool:
     """The provider sets how its entry's grants are provided (a table, a comparison source)."""
     return _government(user) and GRANT.granted(GRANT.transition("retry"), user, {"provider": entry.department_id})

@@ -535,6 +535,25 @@ def overdue_count(box: str, user) -> int:
                                                               .order_by(None).subquery())) or 0
 
 
+def waiting_count(user) -> int:
+    """Share requests waiting for this user (the menu's 共享申请 count): those its department must answer, when the
+    user answers for it, and those waiting for the authority, when the user is the authority. One COUNT."""
+    from sqlalchemy import or_
+
+    from . import policy
+
+    waiting = []
+    if policy.answers_requests(user):
+        waiting.append((ShareRequest.state == RequestState.pending)
+                       & (ShareRequest.provider_department_id == user.department_id))
+    if policy.oversees(user):
+        waiting.append(ShareRequest.state.in_([RequestState.compliance_check, RequestState.forwarding,
+                                               RequestState.escalated]))
+    if not waiting:
+        return 0
+    return db.session.scalar(select(func.count(ShareRequest.id)).where(or_(*waiting))) or 0
+
+
 def requests_for_entry(entry: Entry, user) -> list[ShareRequest]:
     """The user's department's own requests for an entry (shown on the entry page)."""
     if user is None or not getattr(user, "is_authenticated", False):

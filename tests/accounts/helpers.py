@@ -28,5 +28,5 @@ def post_form(client, page: str, action: str, **fields):
 
 def signed_in_as(client) -> str:
     """The display name in the menu bar ('' when nobody is signed in)."""
-    match = re.search(r'<span class="me-3">([^<]*?) · ', client.get("/").get_data(as_text=True))
+    match = re.search(r'id="signed-in-user">([^<]*)<', client.get("/").get_data(as_text=True))
     return match.group(1) if match else ""

@@ -122,7 +122,7 @@ def sign_in(new_page):
         page.get_by_label("密码").fill(password)
         page.get_by_role("button", name="登录").click()
         expect(page.get_by_role("button", name="退出")).to_be_visible()
-        expect(page.locator("nav")).to_contain_text(display_name)
+        expect(page.locator("#site-header")).to_contain_text(display_name)
         expect(page).not_to_have_url(re.compile(r"/login"))
         return page
 

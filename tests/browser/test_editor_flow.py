@@ -82,14 +82,14 @@ def fill_entry_fields(page, *, javascript: bool = True) -> None:
 
 
 def fill_item(page, index: int, name: str, data_type: str, length: str, basic: bool, sharing: str) -> None:
-    n = index + 1  # every control of a row is labelled "第N行<column>"
-    page.get_by_label(f"第{n}行信息项名称", exact=True).fill(name)
-    page.get_by_label(f"第{n}行数据类型", exact=True).select_option(data_type)
-    page.get_by_label(f"第{n}行数据长度", exact=True).fill(length)
+    n = index + 1  # every control of a row is labelled "第 N 项 <column>"
+    page.get_by_label(f"第 {n} 项 信息项名称", exact=True).fill(name)
+    page.get_by_label(f"第 {n} 项 数据类型", exact=True).select_option(data_type)
+    page.get_by_label(f"第 {n} 项 数据长度", exact=True).fill(length)
     if basic:
-        page.get_by_label(f"第{n}行基础信息项", exact=True).check()
+        page.get_by_label(f"第 {n} 项 基础信息项", exact=True).check()
     if sharing:
-        page.get_by_label(f"第{n}行信息项共享类型", exact=True).select_option(sharing)
+        page.get_by_label(f"第 {n} 项 信息项共享类型", exact=True).select_option(sharing)
 
 
 def add_item_row(page, rows_after: int) -> None:
@@ -97,7 +97,7 @@ def add_item_row(page, rows_after: int) -> None:
     page.get_by_role("button", name="＋ 添加信息项").click()
     expect(page.locator("tr.item-row")).to_have_count(rows_after)
     expect(page.get_by_text("已添加一行信息项（尚未保存）")).to_be_visible()
-    expect(page.get_by_label(f"第{rows_after}行信息项名称", exact=True)).to_have_value("")
+    expect(page.get_by_label(f"第 {rows_after} 项 信息项名称", exact=True)).to_have_value("")
 
 
 def entry_id_from(page) -> int:
@@ -129,7 +129,7 @@ def test_new_entry_is_registered_reviewed_twice_and_published(make_user, make_en
         fill_item(page, index, *ITEMS[index])
     # the re-rendered form kept what was typed, and the script runs again on it
     expect(field(page, "信息资源名称")).to_have_value(NAME)
-    expect(page.get_by_label("第1行信息项名称", exact=True)).to_have_value("姓名")
+    expect(page.get_by_label("第 1 项 信息项名称", exact=True)).to_have_value("姓名")
     expect(field(page, "共享条件")).to_be_visible()
     expect(field(page, "共享条件")).to_have_value(CONDITION)
     expect(page.locator("#field-non_sharing_basis")).to_be_hidden()
@@ -206,7 +206,7 @@ def test_revision_is_reviewed_while_the_published_version_stays_visible(make_use
 
     page = sign_in(editor, "/manage/")
     page.get_by_role("link", name="本部门目录", exact=True).click()
-    card(page, "最近发布").get_by_role("link", name=NAME, exact=True).click()
+    card(page, "本部门全部资源").get_by_role("link", name=NAME, exact=True).click()
     expect(page).to_have_url(re.compile(rf"/manage/entries/{entry_id}$"))
     page.get_by_role("link", name="修订（新建版本）", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("修改信息资源")
@@ -297,7 +297,7 @@ def test_form_works_without_javascript(make_user, sign_in):
     fill_item(page, 0, *ITEMS[0])
     add_item_row(page, rows_after=2)
     expect(field(page, "信息资源名称")).to_have_value(NAME)
-    expect(page.get_by_label("第1行信息项名称", exact=True)).to_have_value("姓名")
+    expect(page.get_by_label("第 1 项 信息项名称", exact=True)).to_have_value("姓名")
     fill_item(page, 1, *ITEMS[1])
     page.get_by_role("button", name="保存草稿").click()
 

@@ -53,7 +53,7 @@ def test_the_entry_page_shows_each_keyword_as_an_escaped_chip(client, make_entry
     entry = make_entry(**OPEN, keywords=["<script>x</script>", "人口"])
     html = client.get(f"/entries/{entry.id}").get_data(as_text=True)
     chips = re.search(r'<ul class="list-inline tag-list[^"]*" id="field-keywords">(.*?)</ul>', html, re.S).group(1)
-    assert re.findall(r'<li class="[^"]*\btag\b[^"]*">(.*?)</li>', chips) == [
+    assert re.findall(r'<a class="[^"]*\btag\b[^"]*" href="[^"]*">(.*?)</a>', chips) == [
         "&lt;script&gt;x&lt;/script&gt;", "人口"]
     assert "<script>x</script>" not in html
 

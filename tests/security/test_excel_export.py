@@ -14,7 +14,7 @@ def test_an_anonymous_export_writes_formula_like_text_as_text_and_reimports_as_u
                                                                                           tmp_path):
     import openpyxl
 
-    entry = make_entry(**{**OPEN, "name": HYPERLINK, "summary": "+86 10 总机", "contact_phone": "+86 10 1234",
+    entry = make_entry(**{**OPEN, "name": HYPERLINK, "summary": "+86 10 总机", "contact_phone": "+86 10 1234 5678",
                           "provider_unit": "-1", "usage_scope": "@SUM(1)"})
     response = client.get("/imports/export.xlsx")  # open to anonymous visitors
     assert response.status_code == 200

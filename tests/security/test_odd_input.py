@@ -91,7 +91,7 @@ def test_an_id_out_of_range_in_a_query_string_is_a_clear_message_not_an_error(cl
     login(client, make_user("authority_reviewer", "市政务服务数据管理局"))
     response = client.get("/review/?department=99999999999999999999")
     assert response.status_code == 422
-    assert "查询参数「部门」（department）的值无效" in response.get_data(as_text=True)
+    assert "查询参数「部门」的值无效" in response.get_data(as_text=True)
     assert client.get("/review/?department=2147483647").status_code == 200
 
 
