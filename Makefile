@@ -45,13 +45,13 @@ system-deps:
 
 # The two passes run side by side (one machine's two cores: SQLite's pass is busy in Python while PostgreSQL's waits
 # on its server); PostgreSQL's output streams, SQLite's follows it. Either pass failing fails the target. The
-# browser sweep of every page at two sizes (marker ui_sweep) does not depend on the database: it runs in the SQLite
-# pass only.
+# browser tests (marker browser: Chromium against a live server, the all-pages sweep among them) test what pages do
+# in a browser, not SQL: they run in the SQLite pass only, which keeps `make test` well inside its 15 minutes.
 test: install-test
 	$(BIN)/lint-imports
 	@log=$$(mktemp); \
 	$(BIN)/pytest --db=sqlite -p no:cacheprovider > $$log 2>&1 & sqlite=$$!; \
-	$(BIN)/pytest --db=postgresql -m 'not ui_sweep'; postgresql=$$?; \
+	$(BIN)/pytest --db=postgresql -m 'not browser'; postgresql=$$?; \
 	wait $$sqlite; sqlite_status=$$?; \
 	echo; echo "==== the SQLite pass (run beside the PostgreSQL one) ===="; cat $$log; rm -f $$log; \
 	echo "PostgreSQL pass: exit $$postgresql; SQLite pass: exit $$sqlite_status"; \
