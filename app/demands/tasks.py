@@ -1,24 +1,16 @@
-"""The demand sweep on the worker's scheduler (with the deadline sweeps, every hour)."""
+"""The demand sweep on the worker's scheduler, every hour (see `app.core.sweeps`)."""
 from __future__ import annotations
 
 from flask import Flask
 
-from app.core.db import transaction
+from app.core import sweeps
 
 
 def init_app(app: Flask) -> None:
-    from huey import crontab
-
-    jobs = app.extensions["catalog_jobs"]
-
-    @jobs.periodic_task(crontab(minute=str(app.config["DEADLINE_SWEEP_MINUTE"])), name="demands.sweep")
-    def sweep_task():
-        with app.app_context():
-            run_sweep()
+    sweeps.register_hourly(app, "demands.sweep", run_sweep)
 
 
 def run_sweep() -> int:
     from .services import sweep
 
-    with transaction():
-        return sweep()
+    return sweeps.run(sweep, "demand sweep")
