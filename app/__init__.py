@@ -45,17 +45,22 @@ def create_app(config: dict | None = None) -> Flask:
     from .core import http
     http.init_app(app)  # converters and headers, before any route is registered
 
-    from . import (accounts, adapters, admin, catalog, changes, demands, imports, indexing, models,  # noqa: F401
-                   notifications, portal, review, sharing, workdays)
+    from . import (accounts, adapters, admin, catalog, changes, ckan_api, demands, harvest, imports,  # noqa: F401
+                   indexing, models, notifications, portal, review, sharing, workdays)
     for blueprint in (accounts.bp, portal.bp, catalog.bp, review.bp, imports.bp, admin.bp, admin.health_bp,
                       admin.users_bp, workdays.bp, notifications.bp, changes.bp, sharing.bp, sharing.reports_bp,
-                      demands.bp, adapters.bp, indexing.bp):
+                      demands.bp, adapters.bp, indexing.bp, ckan_api.bp, ckan_api.dcat_bp, ckan_api.openapi_bp,
+                      harvest.bp):
         app.register_blueprint(blueprint)
+    # the machine interfaces: no session forms, so no CSRF token; their writes take an API token, never a cookie
+    csrf.exempt(ckan_api.bp)
+    csrf.exempt(ckan_api.openapi_bp)
     imports.tasks.init_app(app)
     notifications.init_app(app)  # the header's unread count
     changes.init_app(app)  # the hourly deadline sweep, on the same job queue
     sharing.init_app(app)  # the hourly sharing sweep: expiry, overdue requests and grants
     demands.init_app(app)  # the hourly demand sweep: overdue answers and registrations
+    harvest.init_app(app)  # docking: the scheduled harvest of other registries' catalogs
     accounts.init_protection(app)  # sessions and rate limits, attached to the registered endpoints
 
     from .cli import catalog_cli

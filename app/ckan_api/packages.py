@@ -1,0 +1,1 @@
+"""CKAN package dicts ↔ catalog entries (see docs/api.md). STUB."""
