@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from urllib.parse import quote
 
 import pytest
-from werkzeug.serving import make_server
 
 from app.extensions import db
 
@@ -28,21 +26,6 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
-
-
-@pytest.fixture
-def live_server(app):
-    """Serve the test's app on 127.0.0.1 (a free port) from a daemon thread; yields the base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server",
-                              daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 @pytest.fixture(scope="session")
