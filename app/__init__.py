@@ -132,6 +132,9 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.errorhandler(404)
     def _not_found(_error):
+        if request.path.startswith("/api/"):  # a machine reads CKAN's error object, never an HTML page
+            return jsonify({"success": False, "error": {"__type": "Not Found Error", "message": "未找到该信息资源或页面",
+                                                        "message_en": "not found"}}), 404
         return render_template("error.html", error=DomainError("未找到该信息资源或页面", "not found")), 404
 
     @app.errorhandler(CSRFError)
@@ -241,6 +244,7 @@ def _console_menu(user, nav: dict, counted: bool = True) -> list[tuple[str, list
     group("目录", catalogs)
     group("管理", [
         MenuItem("期限", "changes.index") if changes.policy.oversees(user) else None,
+        MenuItem("目录对接", "harvest.sources") if admin_policy.can_manage_users(user) else None,
         MenuItem("系统管理", "admin.index") if admin_policy.can_manage_users(user)
         else MenuItem("流程说明", "admin.workflows") if nav["workflows"] else None,
     ])

@@ -158,7 +158,9 @@ def search_health_command():
     """Compare the search index with the database and show the outbox backlog; exit status 1 on drift."""
     from app import indexing
     report = indexing.health()
-    click.echo(f"索引文档 {report['documents']}，数据库已发布 {report['published']}，待索引 {report['pending']}。")
+    harvested = sum(report.get("provided", {}).values())  # documents of harvested records (目录对接)
+    click.echo(f"索引文档 {report['documents']}，数据库已发布 {report['published']}"
+               + (f"，汇聚条目 {harvested}" if harvested else "") + f"，待索引 {report['pending']}。")
     _print_backlog(report["backlog"])
     if not report["in_step"]:
         click.echo("索引与数据库不一致：请运行 flask --app wsgi catalog reindex", err=True)
@@ -289,6 +291,39 @@ def sweep_deadlines_command(day):
         current_app.config["TODAY"] = day
     result = run_sweep()
     click.echo(f"提醒 {result.reminders} 条，逾期通知 {result.overdue} 条，新标记逾期未更新的信息资源 {result.entries_flagged} 条。")
+
+
+@catalog_cli.command("harvest")
+@click.argument("source_url")
+@click.option("--name", default=None, help="name of the source when it is new (来源名称), e.g. 金水区政务信息资源目录")
+@click.option("--full", is_flag=True, help="read the source's whole catalog, not only what changed since the last run")
+@click.option("--token", default=None, help="an API token of the source, to read its government catalog (stored "
+                                            "with the source: a secret)")
+def harvest_command(source_url, name, full, token):
+    """Harvest another registry's catalog (ours or any CKAN) once, now (目录对接): the source at SOURCE_URL is found,
+    or registered (manual schedule). Prints the run report; exit status 1 when the run failed."""
+    from app import harvest
+
+    try:
+        with transaction():
+            source, created = harvest.source_for_url(source_url, name=name, token=token)
+            source_id, source_name, url = source.id, source.name, source.url
+    except InvalidInput as error:
+        _fail(error)
+    if created:
+        click.echo(f"已登记对接来源“{source_name}”（{url}，仅手动对接；定时对接可在“系统管理 › 目录对接”中设置）。")
+    run = harvest.run_source(source_id, full=full, trigger="command")
+    if run is None:
+        click.echo(f"错误：“{source_name}”正在对接中（另一进程），请稍后再试", err=True)
+        sys.exit(1)
+    kind = "全量" if run.full else "增量"
+    click.echo(f"{kind}对接{'完成' if run.state == harvest.RunState.succeeded else '失败'}（{source_name}）："
+               f"{run.summary()}")
+    for problem in run.problems:
+        click.echo(f"  - {problem['package'] + '：' if problem.get('package') else ''}{problem['message']}")
+    if run.state != harvest.RunState.succeeded:
+        click.echo(f"错误：{run.error}", err=True)
+        sys.exit(1)
 
 
 @catalog_cli.command("worker")

@@ -95,6 +95,22 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "PORTAL_RECORD_NUMBER": ("示ICP备00000000号",
                              "网站备案号（ICP 备案），显示在每页页脚; empty = not shown (the site's ICP filing number)"),
     "SESSION_COOKIE_SECURE": (False, "send the session cookie over HTTPS only (set true behind HTTPS)"),
+    "API_TOKEN_MAX_DAYS": (365, "longest an API token may last, in days; a token made without an end date ends then "
+                                "(0: no maximum, and such a token never ends)"),
+    "API_RATE_LIMIT": ("1200 per minute",
+                       "requests to the API (/api/…) and the DCAT export per token, or per client address without one: "
+                       "enough for `ckanapi dump` of a city's catalog (one package_show per dataset); bigger copies "
+                       "page package_search (rows=1000)"),
+    "DCAT_PAGE_SIZE": (100, "datasets per page of the DCAT catalog documents (/catalog.ttl, .jsonld, .rdf)"),
+    "HARVEST_TIMEOUT_SECONDS": (30.0, "docking: how long one call to a source registry's API may take"),
+    "HARVEST_PAGE_SIZE": (1000, "docking: packages asked for per page of a source's listing (CKAN's usual maximum)"),
+    "HARVEST_MAX_PAGES": (100, "docking: most pages one listing of a run reads; the rest waits for the next run"),
+    "HARVEST_MAX_CONFIRM": (200, "docking: most packages a run checks one by one (package_show) for removals; with "
+                                 "more differences it lists the source's whole catalog instead"),
+    "HARVEST_OVERLAP_SECONDS": (300, "docking: an incremental run asks for changes from this long before the last "
+                                     "run's newest modification (a source's slow transactions commit late)"),
+    "HARVEST_RUN_STALE_MINUTES": (120, "docking: a run still running after this long is taken as dead (failed), "
+                                       "so the source can run again"),
 }
 
 

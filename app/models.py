@@ -1,9 +1,10 @@
 """Imports every model module, so the metadata (and Alembic) sees every table."""
-from app.accounts import LoginFailure, RateLimitCounter, User, UserRole, UserSession  # noqa: F401
+from app.accounts import ApiToken, LoginFailure, RateLimitCounter, User, UserRole, UserSession  # noqa: F401
 from app.audit import AuditEntry  # noqa: F401
 from app.catalog import Category, CodeSequence, Entry, EntryUpdate, EntryVersion  # noqa: F401
 from app.changes import Attestation, ChangeEvent, ChangeTask, ChangeTaskLink  # noqa: F401
 from app.demands import Demand  # noqa: F401
+from app.harvest import HarvestedEntry, HarvestRun, HarvestSource  # noqa: F401
 from app.imports import ImportJob  # noqa: F401
 from app.indexing import SearchVocabulary  # noqa: F401
 from app.notifications import Notification  # noqa: F401

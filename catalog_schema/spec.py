@@ -43,6 +43,11 @@ class Term:
     interval: dict | None = field(default=None, hash=False, compare=False)
     # sharing methods: the data-access adapter that provides a grant of this method (app/adapters)
     adapter: str | None = None
+    # the RDF export: the term's IRI in a published vocabulary (the EU frequency or access-right table, an XSD
+    # datatype …), written in the file as a prefixed name of `namespaces` and held here expanded
+    uri: str | None = None
+    # format types: the IANA media type (e.g. application/pdf), for dcat:mediaType
+    media_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,10 @@ class CatalogSchema:
     items_search_weight: int = 4
     # computed by the registry, never entered: searched and shown, not in forms, Excel or a version's data
     derived: tuple[FieldSpec, ...] = ()
+    # the RDF export: prefix → namespace IRI of the names in `dcat` and `uri`, and the property the data items
+    # (as one table description) hang from
+    namespaces: dict[str, str] = field(default_factory=dict)
+    items_dcat: str | None = None
     _by_key: dict[str, FieldSpec] = field(default_factory=dict, repr=False)
 
     def field(self, key: str) -> FieldSpec:
@@ -132,6 +141,10 @@ class CatalogSchema:
 
     def vocabulary(self, key: str) -> Vocabulary:
         return self.vocabularies[key]
+
+    def iri(self, name: str) -> str:
+        """A prefixed name of the schema's `namespaces` (``dct:title``) as a full IRI."""
+        return _expand(name, self.namespaces, name)
 
     @property
     def editable_fields(self) -> tuple[FieldSpec, ...]:
@@ -176,19 +189,41 @@ def _field(raw: dict) -> FieldSpec:
     return FieldSpec(**raw)
 
 
+def _expand(name: str, namespaces: dict[str, str], where: str) -> str:
+    """``prefix:local`` with a declared prefix → the full IRI; an absolute http(s) IRI stays as it is."""
+    if name.startswith(("http://", "https://")):
+        return name
+    prefix, colon, local = name.partition(":")
+    if not colon or prefix not in namespaces:
+        raise ValueError(f"catalog schema: {where}: {name!r} is neither an http(s) IRI nor a prefixed name of "
+                         f"`namespaces` ({', '.join(namespaces) or 'none declared'})")
+    return namespaces[prefix] + local
+
+
+def _term(raw: dict, namespaces: dict[str, str], vocabulary: str) -> Term:
+    if raw.get("uri"):
+        raw = {**raw, "uri": _expand(raw["uri"], namespaces, f"vocabulary {vocabulary!r}, term {raw['code']!r}")}
+    return Term(**raw)
+
+
 def load_schema(path: pathlib.Path | str = SCHEMA_FILE) -> CatalogSchema:
     """Read and check a schema file; raises ValueError naming the faulty declaration."""
     data = yaml.load(pathlib.Path(path).read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+    namespaces = dict(data.get("namespaces") or {})
     vocabularies = {
-        key: Vocabulary(key=key, label=v["label"], terms=tuple(Term(**t) for t in v["values"]))
+        key: Vocabulary(key=key, label=v["label"], terms=tuple(_term(t, namespaces, key) for t in v["values"]))
         for key, v in data["vocabularies"].items()
     }
     fields = tuple(_field(f) for f in data["fields"])
     items = data["data_items"]
     item_fields = tuple(_field(f) for f in items["fields"])
+    if items.get("dcat"):
+        _expand(items["dcat"], namespaces, "data_items")
     for spec in fields + item_fields:
         if spec.type in ("enum", "multi_enum") and spec.vocabulary not in vocabularies:
             raise ValueError(f"catalog schema: field {spec.key!r} names unknown vocabulary {spec.vocabulary!r}")
+        if spec.dcat:
+            _expand(spec.dcat, namespaces, f"field {spec.key!r}")
         if spec.import_only and (spec.editable or spec.required or spec.type != "date"):
             raise ValueError(f"catalog schema: import-only field {spec.key!r} must be a date, editable: false, "
                              "not required")
@@ -207,6 +242,8 @@ def load_schema(path: pathlib.Path | str = SCHEMA_FILE) -> CatalogSchema:
                 spec.show_when[other] = [t.code for t in vocab.terms if t.other]
     derived = tuple(_field(f) for f in data.get("derived") or ())
     for spec in derived:
+        if spec.dcat:
+            _expand(spec.dcat, namespaces, f"derived element {spec.key!r}")
         if spec.editable:
             raise ValueError(f"catalog schema: derived element {spec.key!r} must be editable: false")
         if spec.type == "enum" and spec.vocabulary not in vocabularies:
@@ -225,6 +262,8 @@ def load_schema(path: pathlib.Path | str = SCHEMA_FILE) -> CatalogSchema:
         items_help=items.get("help", ""),
         items_search_weight=items.get("search_weight", 4),
         derived=derived,
+        namespaces=namespaces,
+        items_dcat=items.get("dcat"),
         _by_key={f.key: f for f in fields + derived},
     )
 

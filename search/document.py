@@ -13,10 +13,15 @@ MAX_STORED_ITEMS = 30
 
 def build_document(*, entry_id: int, resource_code: str, values: dict, department: dict,
                    category_path: list[str], topic_paths: list[list[str]], updated_at: dt.datetime,
-                   segmenter: Segmenter, derived: dict | None = None) -> dict:
+                   segmenter: Segmenter, derived: dict | None = None,
+                   modified_at: dt.datetime | None = None) -> dict:
     """`values`: the published version's data; `department`: {id, name, short_name, aliases, ancestor_ids};
     `derived`: the values of the schema's derived elements the registry computed (更新状态).
     `department` may carry `credit_code`, which (with the resource code) a code search finds.
+
+    `updated_at` is the update time people see (the original catalog's date for an imported entry); `modified_at`
+    when this registry last published a version of it (CKAN's metadata_modified, which harvesters page by), by
+    default the same.
 
     Hierarchical facets carry the node and its ancestors, so filtering on a node includes its subtree.
     """
@@ -62,7 +67,8 @@ def build_document(*, entry_id: int, resource_code: str, values: dict, departmen
         "codes": [c.upper() for c in (resource_code, department.get("credit_code")) if c],
         "facets": facets,
         "public": bool(values.get("open_to_public")) and not values.get("secret"),
-        "updated": int(updated_at.replace(tzinfo=dt.timezone.utc).timestamp()) if updated_at else 0,
+        "updated": _epoch(updated_at),
+        "modified": _microseconds(modified_at or updated_at),
         "name_sort": values.get("name") or "",
         "stored": stored,
     }
@@ -75,3 +81,19 @@ def _text(value) -> str:
     if isinstance(value, (list, tuple)):
         return " ".join(str(v) for v in value)
     return str(value)
+
+
+def _epoch(moment: dt.datetime | None) -> int:
+    """Seconds since 1970 of a naive UTC time (0 when unknown)."""
+    return int(moment.replace(tzinfo=dt.timezone.utc).timestamp()) if moment else 0
+
+
+def _microseconds(moment: dt.datetime | None) -> int:
+    """Microseconds since 1970 of a naive UTC time (0 when unknown): `modified` keeps CKAN's metadata_modified
+    exactly, so that harvesters page by it without ties."""
+    if moment is None:
+        return 0
+    return (moment.replace(tzinfo=dt.timezone.utc) - EPOCH) // dt.timedelta(microseconds=1)
+
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)

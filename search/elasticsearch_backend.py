@@ -23,6 +23,12 @@ FACET_SIZE = 65000
 BULK_CHUNK = 1000
 
 
+# a sort (search.query.ALL_SORTS) other than by relevance → (field, direction), as in the embedded backend
+SORT_FIELDS = {"updated": ("updated", "desc"), "updated_asc": ("updated", "asc"), "name": ("name_sort", "asc"),
+               "name_desc": ("name_sort", "desc"), "modified": ("modified", "desc"),
+               "modified_asc": ("modified", "asc")}
+
+
 def facet_field(key: str) -> str:
     return f"facet_{key}"
 
@@ -59,6 +65,7 @@ class ElasticsearchBackend(SearchBackend):
         properties.update({
             "public": {"type": "boolean"},
             "updated": {"type": "long"},
+            "modified": {"type": "long"},
             "name_sort": {"type": "keyword"},
             "stored": {"type": "object", "enabled": False},
         })
@@ -72,7 +79,7 @@ class ElasticsearchBackend(SearchBackend):
         """A search document as stored in Elasticsearch."""
         out = {"id": doc["id"], BIGRAM_FIELD: doc["bigrams"], NAME_GRAMS_FIELD: doc["name_grams"],
                CODES_FIELD: list(doc["codes"]), "public": bool(doc["public"]),
-               "updated": int(doc["updated"]), "name_sort": doc["name_sort"], "stored": doc["stored"]}
+               "updated": int(doc["updated"]), "modified": int(doc.get("modified", doc["updated"])), "name_sort": doc["name_sort"], "stored": doc["stored"]}
         out.update({key: text for key, text in doc["text"].items()})
         out.update({facet_field(key): [str(v) for v in values] for key, values in doc["facets"].items()})
         return out
@@ -110,20 +117,27 @@ class ElasticsearchBackend(SearchBackend):
                    for key, values in query.filters.items() if values]
         if query.public_only:
             filters.append({"term": {"public": True}})
+        for group in query.any_of:
+            filters.append({"bool": {"should": [{"term": {facet_field(k): str(v)}} for k, v in group],
+                                     "minimum_should_match": 1}})
+        if query.modified is not None and query.modified != (None, None):
+            low, high = query.modified
+            filters.append({"range": {"modified": {k: v for k, v in (("gte", low), ("lte", high)) if v is not None}}})
+        if query.local_only:
+            filters.append({"range": {"id": {"gte": 1}}})
         if filters:
             boolean["filter"] = filters
+        must_not = [{"term": {facet_field(k): str(v)}} for k, v in query.none_of]
         if query.exclude_ids:
-            boolean["must_not"] = [{"ids": {"values": [str(i) for i in query.exclude_ids]}}]
+            must_not.append({"ids": {"values": [str(i) for i in query.exclude_ids]}})
+        if must_not:
+            boolean["must_not"] = must_not
         return {"bool": boolean}
 
     def build_search_body(self, query: SearchQuery) -> dict:
         """The whole request body of a search (query, facets, sort, page)."""
-        if query.sort == "updated" or (query.sort == "relevance" and not query.text.strip()):
-            sort = [{"updated": "desc"}, {"id": "asc"}]
-        elif query.sort == "name":
-            sort = [{"name_sort": "asc"}, {"id": "asc"}]
-        else:
-            sort = ["_score", {"id": "asc"}]
+        order = SORT_FIELDS.get("updated" if query.sort == "relevance" and not query.text.strip() else query.sort)
+        sort = ([{order[0]: order[1]}, {"id": "asc"}] if order is not None else ["_score", {"id": "asc"}])
         body = {"query": self.build_query(query), "sort": sort, "from": query.offset, "size": query.per_page,
                 "track_total_hits": True, "_source": ["id", "stored"]}
         if query.facets:

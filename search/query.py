@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SORTS = ("relevance", "updated", "name")
+SORTS = ("relevance", "updated", "name")  # the portal's choices
+# every order a backend knows: the portal's, and those the CKAN API's `sort` maps onto (updated = the update time
+# people see; modified = when the registry last published a version, CKAN's metadata_modified)
+ALL_SORTS = SORTS + ("updated_asc", "name_desc", "modified", "modified_asc")
 
 
 @dataclass
@@ -22,10 +25,17 @@ class SearchQuery:
     public_only: bool = False
     exclude_ids: tuple[int, ...] = ()
     any_term: bool = False  # match any word instead of all (used for "related entries")
+    # the CKAN API's filter query (fq), beyond `filters`: every group must match one of its (facet, value) pairs;
+    # no document may match a pair of `none_of`; `modified` an inclusive range of microseconds since 1970 (None: open)
+    any_of: tuple[tuple[tuple[str, str], ...], ...] = ()
+    none_of: tuple[tuple[str, str], ...] = ()
+    modified: tuple[int | None, int | None] | None = None
+    local_only: bool = False  # this registry's own entries only (harvested records have negative ids)
+    start: int | None = None  # an offset that need not be a multiple of per_page (the API's `start`)
 
     @property
     def offset(self) -> int:
-        return (self.page - 1) * self.per_page
+        return self.start if self.start is not None else (self.page - 1) * self.per_page
 
 
 @dataclass

@@ -27,7 +27,13 @@ log = logging.getLogger(__name__)
 TOKENIZER = "catalog_ws"
 FACET_SIZE = 65000  # ≥ the number of distinct values, so counts are exact
 WRITER_HEAP = 64_000_000
-SCHEMA_VERSION = "2"  # 2: name bigrams, Latin and digit bigrams, and codes, for substring and code search
+SCHEMA_VERSION = "3"  # 2: name bigrams, Latin and digit bigrams, and codes, for substring and code search
+# 3: `modified` (when the registry last published a version), which the CKAN API filters and sorts by
+
+# a sort (search.query.ALL_SORTS) other than by relevance → (fast field, direction)
+SORT_FIELDS = {"updated": ("updated", "desc"), "updated_asc": ("updated", "asc"), "name": ("name_sort", "asc"),
+               "name_desc": ("name_sort", "desc"), "modified": ("modified", "desc"),
+               "modified_asc": ("modified", "asc")}
 
 
 def facet_field(key: str) -> str:
@@ -70,6 +76,7 @@ class TantivyBackend(SearchBackend):
             builder.add_text_field(facet_field(key), tokenizer_name="raw", fast=True, index_option="basic")
         builder.add_text_field("public", tokenizer_name="raw", index_option="basic")
         builder.add_integer_field("updated", fast=True, indexed=False)
+        builder.add_integer_field("modified", fast=True, indexed=True)
         builder.add_text_field("name_sort", tokenizer_name="raw", fast=True, index_option="basic")
         builder.add_text_field("stored", stored=True, index_option="basic", tokenizer_name="raw")
         return builder.build()
@@ -130,6 +137,7 @@ class TantivyBackend(SearchBackend):
                 out.add_text(facet_field(key), str(value))
         out.add_text("public", "1" if doc["public"] else "0")
         out.add_integer("updated", int(doc["updated"]))
+        out.add_integer("modified", int(doc.get("modified", doc["updated"])))
         out.add_text("name_sort", doc["name_sort"])
         out.add_text("stored", json.dumps(doc["stored"], ensure_ascii=False))
         return out
@@ -222,7 +230,22 @@ class TantivyBackend(SearchBackend):
             clauses.append((tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "public", "1")))
         for doc_id in query.exclude_ids:
             clauses.append((tantivy.Occur.MustNot, tantivy.Query.term_query(self.schema, "id", int(doc_id))))
+        for group in query.any_of:
+            terms = [(tantivy.Occur.Should, self._facet_term(key, value)) for key, value in group]
+            clauses.append((tantivy.Occur.Must, tantivy.Query.boolean_query(terms)))
+        for key, value in query.none_of:
+            clauses.append((tantivy.Occur.MustNot, self._facet_term(key, value)))
+        if query.modified is not None and query.modified != (None, None):
+            low, high = query.modified
+            clauses.append((tantivy.Occur.Must, tantivy.Query.range_query(
+                self.schema, "modified", tantivy.FieldType.Integer, low, high)))
+        if query.local_only:
+            clauses.append((tantivy.Occur.Must, tantivy.Query.range_query(
+                self.schema, "id", tantivy.FieldType.Integer, 1, None)))
         return clauses
+
+    def _facet_term(self, key: str, value: str) -> tantivy.Query:
+        return tantivy.Query.term_query(self.schema, facet_field(key), str(value))
 
     def build_query(self, query: SearchQuery) -> tantivy.Query:
         plan = self.planner.plan(query.text, any_term=query.any_term)
@@ -232,14 +255,14 @@ class TantivyBackend(SearchBackend):
     def search(self, query: SearchQuery) -> SearchResult:
         searcher = self._searcher()
         tq = self.build_query(query)
-        kwargs = {"limit": query.per_page, "offset": query.offset, "count": True}
-        if query.sort == "updated" or (query.sort == "relevance" and not query.text.strip()):
-            kwargs.update(order_by_field="updated", order=tantivy.Order.Desc)
-        elif query.sort == "name":
-            kwargs.update(order_by_field="name_sort", order=tantivy.Order.Asc)
+        # per_page 0 asks for the count and facets only (Tantivy's limit must be positive: one hit, left unread)
+        kwargs = {"limit": max(1, query.per_page), "offset": query.offset, "count": True}
+        order = SORT_FIELDS.get("updated" if query.sort == "relevance" and not query.text.strip() else query.sort)
+        if order is not None:
+            kwargs.update(order_by_field=order[0], order=tantivy.Order.Desc if order[1] == "desc" else tantivy.Order.Asc)
         result = searcher.search(tq, **kwargs)
         hits = []
-        for score, address in result.hits:
+        for score, address in result.hits[:query.per_page]:
             doc = searcher.doc(address)
             hits.append(Hit(id=doc["id"][0], score=float(score) if isinstance(score, float) else 0.0,
                             fields=json.loads(doc["stored"][0])))

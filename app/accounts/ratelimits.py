@@ -1,4 +1,4 @@
-"""Rate limits (Flask-Limiter): sign-in, password changes, Excel import and export, and anonymous search.
+"""Rate limits (Flask-Limiter): sign-in, password changes, Excel import and export, anonymous search, and the API.
 
 Counters live where every gunicorn process sees them: by default in a `rate_limit_counter` table (a `limits`
 storage registered as ``catalogdb://``) — in the catalog database on PostgreSQL, and on SQLite in a file of its own
@@ -32,7 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
 
-from . import sessions
+from . import sessions, tokens
 from .aside import aside, busy
 
 SCHEME = "catalogdb"
@@ -176,6 +176,13 @@ def by_client() -> str:
     return f"user:{state.user_id}" if state is not None else by_address()
 
 
+def by_token() -> str:
+    """An API client by its token (its id: neither the token nor its hash goes into a counter's key), anybody
+    else — a token that is no token of ours included, so made-up tokens do not each get a budget — by address."""
+    check = tokens.current(request.headers)
+    return f"api-token:{check.token_id}" if check is not None and check.token_id is not None else by_address()
+
+
 def everyone() -> str:
     return "everyone"
 
@@ -194,8 +201,8 @@ def from_known_address() -> bool:
 
 @dataclasses.dataclass(frozen=True)
 class Rule:
-    """A limit (a setting) on some endpoints, counted per `key`, unless `exempt`; `shared` names one counter for all
-    the endpoints; `answer` picks the message."""
+    """A limit (a setting) on some endpoints, or on every endpoint of some `blueprints` (those added later too),
+    counted per `key`, unless `exempt`; `shared` names one counter for all of them; `answer` picks the message."""
 
     endpoints: tuple[str, ...]
     setting: str
@@ -204,6 +211,7 @@ class Rule:
     exempt: Callable[[], bool] | None = None
     methods: tuple[str, ...] | None = None
     shared: str | None = None
+    blueprints: tuple[str, ...] = ()
 
 
 RULES = (
@@ -217,6 +225,8 @@ RULES = (
     Rule(("portal.search", "portal.search_json", "portal.catalog_view"), "SEARCH_RATE_LIMIT_PUBLIC", by_address,
          "search", exempt=signed_in, shared="public-search"),
     Rule(("portal.suggest",), "SUGGEST_RATE_LIMIT_PUBLIC", by_address, "search", exempt=signed_in),
+    # the CKAN Action API and our own JSON endpoints: one budget per token across all of them
+    Rule((), "API_RATE_LIMIT", by_token, "api", blueprints=tokens.API_BLUEPRINTS + ("dcat",), shared="api"),
 )
 
 #: answer → (Chinese, English) messages; {wait} / {seconds} are filled in
@@ -227,6 +237,7 @@ ANSWERS = {
     "import": ("上传过于频繁，请 {wait}后再试", "too many uploads; try again in {seconds} s"),
     "search": ("检索过于频繁，请 {wait}后再试（登录的政务用户不受此限制）",
                "too many searches; try again in {seconds} s (signed-in users are not limited)"),
+    "api": ("接口调用过于频繁，请 {wait}后再试", "too many API requests; try again in {seconds} s"),
 }
 JSON_ENDPOINTS = frozenset({"portal.search_json", "portal.suggest"})
 
@@ -247,7 +258,8 @@ def storage_uri(app: Flask) -> str:
 
 def init_app(app: Flask) -> Limiter:
     """A limiter for this app, its counters where `RATE_LIMIT_STORAGE` says, and every rule attached to its
-    endpoints (their view functions are wrapped; the views themselves know nothing of it)."""
+    endpoints (their view functions are wrapped; the views themselves know nothing of it) or to its blueprints
+    (checked before any of their views: every endpoint they have, however their views are named)."""
     limiter = Limiter(key_func=by_address, storage_uri=storage_uri(app), strategy="fixed-window",
                       key_prefix=KEY_PREFIX, headers_enabled=False,
                       # a storage failure lets requests through (logged) rather than failing every page
@@ -264,6 +276,10 @@ def init_app(app: Flask) -> Limiter:
             if endpoint not in app.view_functions:
                 raise RuntimeError(f"rate limit {rule.setting}: no endpoint {endpoint}")
             app.view_functions[endpoint] = decorate(app.view_functions[endpoint])
+        for name in rule.blueprints:
+            if name not in app.blueprints:
+                raise RuntimeError(f"rate limit {rule.setting}: no blueprint {name}")
+            decorate(app.blueprints[name])
     return limiter
 
 

@@ -1,23 +1,28 @@
-"""Account services: creating users, signing in, passwords, sessions, and what admins do to accounts."""
+"""Account services: creating users, signing in, passwords, sessions, API tokens, and what admins do to accounts."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import re
 import secrets
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import audit
+from app.core.clock import today
+from app.core.db import utcnow
 from app.core.errors import InvalidInput, NotFound, PermissionDenied
+from app.core.http import parse_id
 from app.extensions import db
 from app.org import Department
-from catalog_schema import Problem
+from catalog_schema import Problem, control_character, control_character_message
 
-from . import passwords, ratelimits, sessions, throttle
+from . import passwords, ratelimits, sessions, throttle, tokens
 from .models import ROLE_LABELS, User, UserRole
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
@@ -221,9 +226,13 @@ def set_active(user: User, active: bool, *, actor) -> None:
         raise PermissionDenied("不能停用自己的账号", "you cannot deactivate your own account")
     user.active = active
     ended = 0 if active else sessions.end_all(user.id, "deactivated")
+    # a deactivated user's tokens stop working at once (`token_user` checks `active`), and for good: reactivating
+    # the account does not bring machine access back unnoticed
+    revoked = 0 if active else tokens.revoke_all(user.id)
     audit.record("user.activate" if active else "user.deactivate", user, actor=actor,
                  department_id=user.department_id,
-                 summary=f"{'启用' if active else '停用'}用户 {user.username}", details={"ended_sessions": ended})
+                 summary=f"{'启用' if active else '停用'}用户 {user.username}",
+                 details={"ended_sessions": ended, **({"revoked_api_tokens": revoked} if revoked else {})})
     db.session.flush()
 
 
@@ -252,3 +261,89 @@ def get_user_or_404(user_id: int) -> User:
     if user is None:
         raise NotFound("用户不存在", "no such user")
     return user
+
+
+# ---- API tokens (API 令牌) --------------------------------------------------------------------------------
+
+def _token_name_problems(user: User, name: str) -> list[Problem]:
+    label = "令牌名称"
+    if not name:
+        return [Problem("name", label, f"「{label}」不能为空", "token name required")]
+    if len(name) > tokens.NAME_MAX_LENGTH:
+        return [Problem("name", label, f"「{label}」不能超过 {tokens.NAME_MAX_LENGTH} 个字符",
+                        f"token name longer than {tokens.NAME_MAX_LENGTH} characters")]
+    character = control_character(name, multiline=False)
+    if character:
+        return [Problem("name", label, control_character_message(label, character),
+                        f"token name contains an invisible control character ({character})")]
+    if tokens.name_taken(user.id, name):
+        return [Problem("name", label, f"「{label}」“{name}”已被您的另一个令牌使用（已过期的令牌撤销后名称才能再用）",
+                        "you already have a token with this name")]
+    return []
+
+
+def _token_expiry(expires_on: dt.date | None) -> tuple[dt.date | None, list[Problem]]:
+    """The last day a new token works: as chosen (not before today, at most `API_TOKEN_MAX_DAYS` ahead), or by
+    default that maximum; with API_TOKEN_MAX_DAYS = 0 there is no maximum and no default end."""
+    label, first, most = "有效期至", today(), current_app.config["API_TOKEN_MAX_DAYS"]
+    latest = first + dt.timedelta(days=most) if most else None
+    if expires_on is None:
+        return latest, []
+    if expires_on < first:
+        return None, [Problem("expires_on", label, f"「{label}」不能早于今天（{first:%Y-%m-%d}）",
+                              "the expiry date is in the past")]
+    if latest is not None and expires_on > latest:
+        return None, [Problem("expires_on", label, f"「{label}」不能晚于 {latest:%Y-%m-%d}（令牌最长有效 {most} 天）",
+                              f"a token may last at most {most} days")]
+    return expires_on, []
+
+
+def create_token(user: User, name: str, *, expires_on: dt.date | None = None) -> tuple[tokens.ApiToken, str]:
+    """Make an API token (API 令牌) for `user`, who uses it with all their roles; returns the token and the raw
+    token, which is shown once and kept nowhere (only its hash is stored).
+
+    `name` (令牌名称): required, at most 50 characters, no control characters, unique among the user's tokens not
+    revoked. `expires_on` (有效期至): the last day it works, not before today and at most `API_TOKEN_MAX_DAYS`
+    ahead; none given: that maximum."""
+    if hasattr(user, "_get_current_object"):
+        user = user._get_current_object()
+    if not user.active:
+        raise PermissionDenied("账号已停用，不能创建 API 令牌", "a deactivated account cannot have API tokens")
+    name = (name or "").strip()
+    problems = _token_name_problems(user, name)
+    expires_on, expiry_problems = _token_expiry(expires_on)
+    problems += expiry_problems
+    if problems:
+        raise InvalidInput(problems)
+    token, raw = tokens.new(user, name, expires_on)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:  # the same name submitted twice at once: the partial unique index decided
+        raise InvalidInput([Problem("name", "令牌名称", f"「令牌名称」“{name}”已被您的另一个令牌使用",
+                                    "you already have a token with this name")]) from None
+    audit.record("user.api_token_create", user, actor=user, department_id=user.department_id,
+                 summary=f"用户 {user.username} 创建了 API 令牌“{name}”",
+                 details={"token_id": token.id, "token_name": name, "prefix": token.prefix,
+                          "expires_on": expires_on.isoformat() if expires_on else None})
+    db.session.flush()
+    return token, raw
+
+
+def revoke_token(user: User, token_id: int) -> bool:
+    """`user` revokes one of their own API tokens: it stops working at once. Returns False when it was revoked
+    already (nothing changes); a token that is not theirs is `NotFound`."""
+    if hasattr(user, "_get_current_object"):
+        user = user._get_current_object()
+    token_id = parse_id(token_id)
+    token = db.session.get(tokens.ApiToken, token_id) if token_id is not None else None
+    if token is None or token.user_id != user.id:
+        raise NotFound("API 令牌不存在", "no such API token")
+    if token.revoked_at is not None:
+        return False
+    token.revoked_at = utcnow()
+    audit.record("user.api_token_revoke", user, actor=user, department_id=user.department_id,
+                 summary=f"用户 {user.username} 撤销了 API 令牌“{token.name}”",
+                 details={"token_id": token.id, "token_name": token.name, "prefix": token.prefix})
+    db.session.flush()
+    return True

@@ -1,14 +1,17 @@
-"""Sign in and out, change one's password, see and end one's sessions."""
+"""Sign in and out, change one's password, see and end one's sessions, make and revoke one's API tokens."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+import datetime as dt
+
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from app.core.clock import today
 from app.core.errors import InvalidInput
 from app.core.http import form_text
 from app.extensions import db
 
-from . import ratelimits, services, sessions
+from . import ratelimits, services, sessions, tokens
 from .redirects import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -102,3 +105,49 @@ def end_sessions():
     ended = services.end_own_sessions(current_user, session_ids=chosen, keep=sessions.current().id)
     flash(f"已结束 {ended} 个会话" if ended else "没有结束任何会话")
     return redirect(url_for(".my_sessions"))
+
+
+def _expiry_from_form() -> dt.date | None:
+    """The form's 有效期至 (a date field: YYYY-MM-DD), None when left empty."""
+    value = (request.form.get("expires_on") or "").strip()
+    if not value:
+        return None
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput.single("expires_on", "有效期至", "「有效期至」须为日期，如 2027-06-30",
+                                  "expires_on must be a date (YYYY-MM-DD)") from None
+
+
+def _tokens_page(*, created=None, raw: str | None = None, errors=None, error=None, form=None):
+    first, most = today(), current_app.config["API_TOKEN_MAX_DAYS"]
+    return render_template("accounts/tokens.html", tokens=tokens.of_user(current_user.id), created=created, raw=raw,
+                           errors=errors or {}, error=error, form=form or {}, today=first, max_days=most,
+                           latest=first + dt.timedelta(days=most) if most else None)
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def api_tokens():
+    """The user's API tokens (API 令牌): make one (its raw value is in this POST's answer, once), see them all."""
+    if request.method == "GET":
+        return _tokens_page()
+    user = current_user._get_current_object()  # the audit entry names the User, not Flask-Login's proxy
+    try:
+        token, raw = services.create_token(user, request.form.get("name", ""), expires_on=_expiry_from_form())
+    except InvalidInput as error:
+        return _tokens_page(errors=error.by_field(), error=error, form=request.form), 422
+    # shown once, in this answer only: never in a URL, a flashed message or a cache
+    response = make_response(_tokens_page(created=token, raw=raw))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/account/tokens/<id:token_id>/revoke")
+@login_required
+def revoke_api_token(token_id: int):
+    revoked = services.revoke_token(current_user._get_current_object(), token_id)
+    flash("API 令牌已撤销，使用它的程序将无法再访问接口" if revoked else "该 API 令牌此前已撤销")
+    return redirect(url_for(".api_tokens"))

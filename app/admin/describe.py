@@ -10,7 +10,7 @@ from app.workflow import REGISTRY, Edge, Node, Workflow, render_mermaid, render_
 # the order the page and the docs show them in; workflows declared later are appended
 ORDER = ("entry", "entry_version", "review", "import_job", "change_event", "change_task", "maintenance",
          "department_contact", "share_request", "share_grant", "sharing_suspension", "error_report",
-         "demand")
+         "demand", "harvest_source", "harvest_run")
 
 
 def workflows() -> list[Workflow]:

@@ -86,6 +86,12 @@ def last_updated_at(entry: Entry, version: EntryVersion) -> dt.datetime | None:
     return version.published_at or entry.updated_at
 
 
+def modified_at(entry: Entry, version: EntryVersion) -> dt.datetime | None:
+    """When this registry last published a version of the entry (naive UTC): CKAN's metadata_modified, by which
+    harvesters page incrementally — unlike `last_updated_at`, never an imported catalog's older date."""
+    return version.published_at or entry.updated_at
+
+
 def record_update(entry: Entry, *, user, updated_on: dt.date | str | None, note: str = "") -> EntryUpdate:
     """数据更新登记: the department states the resource's data was updated on a day (today or before)."""
     ENTRY.check("report_update", entry, actor=user)  # permission and state first

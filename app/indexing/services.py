@@ -1,6 +1,8 @@
 """Indexing services: published entries → search documents → the configured backend, through the outbox."""
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import logging
 import time
 from typing import Callable, Iterable, Iterator
@@ -10,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
 from app import outbox
-from app.catalog import ENTRY, Category, Entry, EntryStatus, EntryVersion, freshness_status, last_updated_at
+from app.catalog import (ENTRY, Category, Entry, EntryStatus, EntryVersion, freshness_status, last_updated_at,
+                         modified_at)
 from app.core.clock import today
 from app.extensions import db
 from app.org import Department
@@ -111,7 +114,35 @@ outbox.register(TOPIC, _apply, batch=2500)
 
 
 def pending() -> int:
-    return outbox.pending(TOPIC)
+    """Index messages waiting: the entries' and every document provider's."""
+    return outbox.pending(TOPIC) + sum(outbox.pending(p.topic) for p in PROVIDERS.values() if p.topic)
+
+
+# ---- other documents: providers in the layers above (harvested records) -----------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class DocumentProvider:
+    """Documents the index holds besides published entries (harvested records, whose ids are negative), registered
+    by the module that owns them: a full reindex and the health check include them without importing it."""
+
+    name: str
+    all_documents: Callable[[], Iterable[dict]]
+    count: Callable[[], int]
+    topic: str | None = None  # its outbox topic: counted as pending, and made moot by a full reindex
+
+
+PROVIDERS: dict[str, DocumentProvider] = {}
+
+
+def register_documents(name: str, *, all_documents: Callable[[], Iterable[dict]], count: Callable[[], int],
+                       topic: str | None = None) -> None:
+    """Add a provider of documents (see `DocumentProvider`); registering a name again replaces it."""
+    PROVIDERS[name] = DocumentProvider(name, all_documents, count, topic)
+
+
+def _provided_documents() -> Iterator[dict]:
+    for provider in list(PROVIDERS.values()):
+        yield from provider.all_documents()
 
 
 # ---- documents ----------------------------------------------------------------------------------------
@@ -164,7 +195,7 @@ def documents_for(entries: Iterable[Entry], lookups: _Lookups | None = None) -> 
             entry_id=entry.id, resource_code=entry.resource_code, values=version.data,
             department=lookups.department(entry.department_id), category_path=lookups.path(entry.category_code),
             topic_paths=[lookups.path(code) for code in version.data.get("topic_codes") or []],
-            updated_at=last_updated_at(entry, version), segmenter=segmenter,
+            updated_at=last_updated_at(entry, version), modified_at=modified_at(entry, version), segmenter=segmenter,
             derived={"freshness": freshness_status(entry.next_update_on, day)}))
     return out
 
@@ -186,11 +217,15 @@ def published_count() -> int:
 
 
 def reindex(progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the whole index from the database; index messages written meanwhile are handled afterwards."""
+    """Rebuild the whole index from the database (published entries and every provider's documents); index
+    messages written meanwhile are handled afterwards."""
     marker = outbox.last_id()
     db.session.rollback()
-    written = backend().rebuild(_all_documents(), progress)
+    written = backend().rebuild(itertools.chain(_all_documents(), _provided_documents()), progress)
     outbox.discard(TOPIC, up_to_id=marker)
+    for provider in PROVIDERS.values():
+        if provider.topic:
+            outbox.discard(provider.topic, up_to_id=marker)
     db.session.commit()
     outbox.drain()
     return written
@@ -202,13 +237,14 @@ def indexed_ids() -> set[int]:
 
 
 def health() -> dict:
-    """Counts in the index and in the database, and the outbox backlog; `in_step` is false when index and
-    database differ with nothing waiting to be indexed."""
+    """Counts in the index and in the database (published entries, and each provider's documents), and the outbox
+    backlog; `in_step` is false when index and database differ with nothing waiting to be indexed."""
     indexed = backend().count()
     published = published_count()
+    provided = {p.name: p.count() for p in PROVIDERS.values()}
     waiting = pending()
-    return {"documents": indexed, "published": published, "pending": waiting, "backlog": outbox.backlog(),
-            "in_step": indexed == published or waiting > 0}
+    return {"documents": indexed, "published": published, "provided": provided, "pending": waiting,
+            "backlog": outbox.backlog(), "in_step": indexed == published + sum(provided.values()) or waiting > 0}
 
 
 # ---- help when nothing is found ------------------------------------------------------------------------

@@ -132,7 +132,7 @@ class Labels:
 
 
 def run(plain: dict, filters: dict[str, list[str]], *, public_only: bool, fixed: dict | None = None,
-        per_page: int | None = None, any_term: bool = False) -> SearchResult:
+        per_page: int | None = None, any_term: bool = False, local_only: bool = False) -> SearchResult:
     """Search with the fixed filters of a catalog view added to the visitor's own."""
     combined = {**filters}
     for key, values in (fixed or {}).items():
@@ -140,7 +140,7 @@ def run(plain: dict, filters: dict[str, list[str]], *, public_only: bool, fixed:
     return indexing.backend().search(SearchQuery(
         text=plain.get("q", ""), filters=combined, facets=facet_keys(), sort=plain.get("sort", "relevance"),
         page=plain.get("page", 1), per_page=per_page or current_app.config["PAGE_SIZE"], public_only=public_only,
-        any_term=any_term))
+        any_term=any_term, local_only=local_only))
 
 
 @dataclass
@@ -175,7 +175,8 @@ def matching_ids(plain: dict, filters: dict[str, list[str]], *, public_only: boo
     ids: list[int] = []
     page = 1
     while len(ids) < limit:
-        result = run({**plain, "page": page}, filters, public_only=public_only, fixed=fixed, per_page=page_size)
+        result = run({**plain, "page": page}, filters, public_only=public_only, fixed=fixed, per_page=page_size,
+                     local_only=True)  # harvested records are other registries' to export
         ids += [hit.id for hit in result.hits]
         if len(result.hits) < page_size:
             break

@@ -75,9 +75,14 @@ def search_json():
         "page": plain.get("page", 1),
         "partial": help_.partial,
         "did_you_mean": [{"q": term, "total": total} for term, total in help_.did_you_mean],
-        "hits": [{"id": h.id, "url": url_for(".entry", entry_id=h.id), **h.fields} for h in result.hits],
+        "hits": [{"id": h.id, "url": _hit_url(h.id), **h.fields} for h in result.hits],
         "facets": result.facets,
     })
+
+
+def _hit_url(hit_id: int) -> str:
+    """A result's page: an entry's, or a harvested record's (目录对接: negative ids in the index)."""
+    return url_for("harvest.record", record_id=-hit_id) if hit_id < 0 else url_for(".entry", entry_id=hit_id)
 
 
 @bp.get("/catalogs/<key>")
@@ -239,7 +244,7 @@ def _related(entry: Entry, version: EntryVersion, linked: list[Entry], category_
     item = [node.code for node in category_path][:2][-1:]
     result = indexing.backend().search(SearchQuery(
         text=" ".join(indexing.backend().segmenter.content_words(version.name)), any_term=True, per_page=limit,
-        public_only=_public(), filters={"category_code": item} if item else {},
+        public_only=_public(), filters={"category_code": item} if item else {}, local_only=True,
         exclude_ids=tuple([entry.id] + [o["id"] for o in out])))
     out += [{**hit.fields, "id": hit.id, "explicit": False} for hit in result.hits]
     return out[:limit]

@@ -210,15 +210,17 @@ class Sweep:
 PAGES = {
     "anonymous": [("/", "home"), ("/search?q=空气", "search"), ("/entries/{open}", "entry"),
                   ("/catalogs/open", "open-catalog"), ("/login", "login"), ("/no-such-page", "404"),
-                  ("/search?page=0", "422")],
+                  ("/search?page=0", "422"), ("/api/docs", "api-docs")],
     "seeker": [("/search?q=户籍", "search"), ("/entries/{shared}", "entry"), ("/catalogs/department", "departments"),
                ("/catalogs/topic", "topics"), ("/demands/", "demands"), ("/sharing/requests", "sharing-queue"),
-               ("/notifications/", "notifications"), ("/account/sessions", "account-security")],
+               ("/notifications/", "notifications"), ("/account/sessions", "account-security"),
+               ("/account/tokens", "api-tokens")],
     "editor": [("/manage/", "dashboard"), ("/imports/", "excel-import"), ("/changes/desk", "changes-desk"),
                ("/catalogs/resource", "resource-catalog")],
     "department_reviewer": [("/review/", "review-queue"), ("/review/{review}", "review")],
     "authority": [("/review/", "review-queue"), ("/changes/", "deadlines")],
-    "admin": [("/admin/", "admin-index"), ("/no-such-page", "404")],
+    "admin": [("/admin/", "admin-index"), ("/no-such-page", "404"), ("/admin/harvest/", "docking-sources"),
+              ("/admin/harvest/new", "docking-new-source")],
     "responder": [("/sharing/requests?box=provider", "sharing-queue"), ("/sharing/requests/{request}", "share-request")],
 }
 

@@ -20,7 +20,7 @@ def test_the_worker_schedules_the_sweep_every_hour_at_the_configured_minute(app)
     def due(hour, minute):
         return sorted(type(task).__name__ for task in queue.read_periodic(dt.datetime(2026, 11, 30, hour, minute)))
 
-    assert due(9, 5) == due(23, 5) == ["changes.sweep", "demands.sweep", "sharing.sweep"]
+    assert due(9, 5) == due(23, 5) == ["changes.sweep", "demands.sweep", "harvest.schedule", "sharing.sweep"]
     assert due(9, 6) == []
 
 

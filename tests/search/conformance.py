@@ -228,3 +228,48 @@ def test_suggestions_hold_what_was_typed_anywhere_in_the_name(loaded):
 def test_highlight_terms_cover_the_typed_run_and_its_words(loaded):
     terms = loaded.search(SearchQuery(text="户籍人口")).terms
     assert terms[0] == "户籍人口" and {"户籍", "人口"} <= set(terms)
+
+
+# ---- what the CKAN API's package_search asks of a backend ---------------------------------------------------------
+
+def test_any_of_groups_and_none_of_pairs(loaded):
+    """fq: every group must match one of its (facet, value) pairs — across facets too; a none_of pair excludes."""
+    either = SearchQuery(any_of=((("sharing_type", "not_shared"), ("format_category", "electronic_file")),),
+                         per_page=20)
+    assert sorted(ids(loaded.search(either))) == [6, 7]
+    both = SearchQuery(any_of=((("sharing_type", "unconditional"),), (("format_category", "spreadsheet"),)),
+                       per_page=20)
+    assert sorted(ids(loaded.search(both))) == [4, 8]
+    without = SearchQuery(any_of=((("sharing_type", "unconditional"),),), none_of=(("provider", "48"),),
+                          per_page=20)
+    assert sorted(ids(loaded.search(without))) == [3, 4, 7]
+    assert loaded.search(SearchQuery(none_of=(("category_code", "1"),), per_page=20)).total == 4  # subtrees too
+
+
+def test_modified_range_and_order(loaded):
+    """`modified` (microseconds) filters by an inclusive range and orders both ways, exactly."""
+    def micro(days):
+        return ((NOW - dt.timedelta(days=days)).replace(tzinfo=dt.timezone.utc)
+                - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)) // dt.timedelta(microseconds=1)
+    recent = loaded.search(SearchQuery(modified=(micro(3), None), sort="modified_asc", per_page=20))
+    assert ids(recent) == [3, 2, 1]
+    window = loaded.search(SearchQuery(modified=(micro(6), micro(5)), sort="modified", per_page=20))
+    assert ids(window) == [5, 6]
+    by_name = [row[0] for row in sorted(ENTRIES, key=lambda row: row[1], reverse=True)]  # codepoint order
+    assert ids(loaded.search(SearchQuery(sort="name_desc", per_page=3))) == by_name[:3]
+
+
+def test_start_is_any_offset_and_local_only_drops_negative_ids(loaded, segmenter):
+    ordered = ids(loaded.search(SearchQuery(sort="modified", per_page=20)))
+    assert ids(loaded.search(SearchQuery(sort="modified", per_page=3, start=2))) == ordered[2:5]
+    loaded.index([make_doc(segmenter, -5, "外部汇聚的空气质量信息", "来自其他平台", [], 12, ["2"], "unconditional",
+                           "spreadsheet", True, 0)])
+    assert -5 in ids(loaded.search(SearchQuery(text="空气质量", per_page=20)))
+    local = loaded.search(SearchQuery(text="空气质量", per_page=20, local_only=True))
+    assert -5 not in ids(local) and 4 in ids(local)
+
+
+def test_count_only_search_has_no_hits_but_the_total_and_facets(loaded):
+    result = loaded.search(SearchQuery(per_page=0, facets=("sharing_type",)))
+    assert result.hits == [] and result.total == 8
+    assert sum(result.facets["sharing_type"].values()) == 8

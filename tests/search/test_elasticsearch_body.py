@@ -150,3 +150,23 @@ def test_rebuild_swaps_the_alias_in_one_request(es):
     ]
     first = ElasticsearchBackend(es.segmenter, client=Client())
     assert first.alias_actions("catalog-9") == [{"add": {"index": "catalog-9", "alias": "catalog"}}]
+
+
+def test_fq_groups_exclusions_modified_range_local_only_and_offsets(es):
+    body = es.build_search_body(SearchQuery(
+        any_of=((("sharing_type", "conditional"), ("keywords", "环境")),), none_of=(("provider", "10"),),
+        modified=(1_000_000, None), local_only=True, sort="modified_asc", per_page=7, start=13))
+    query = body["query"]["bool"]
+    assert {"bool": {"should": [{"term": {"facet_sharing_type": "conditional"}},
+                                {"term": {"facet_keywords": "环境"}}], "minimum_should_match": 1}} in query["filter"]
+    assert {"range": {"modified": {"gte": 1_000_000}}} in query["filter"]
+    assert {"range": {"id": {"gte": 1}}} in query["filter"]
+    assert query["must_not"] == [{"term": {"facet_provider": "10"}}]
+    assert body["sort"] == [{"modified": "asc"}, {"id": "asc"}]
+    assert (body["from"], body["size"]) == (13, 7)
+
+
+def test_mapping_and_source_carry_the_modified_time(es, segmenter):
+    assert es.mapping()["mappings"]["properties"]["modified"] == {"type": "long"}
+    doc = make_doc(segmenter, *ENTRIES[0])
+    assert es.source(doc)["modified"] == doc["modified"] > 0

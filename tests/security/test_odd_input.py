@@ -68,7 +68,7 @@ def test_control_characters_and_huge_numbers_in_query_strings_never_give_a_5xx(a
     ids = {"entry_id": catalog_kinds["revised"].id, "review_id": review.id, "job_id": 1,
            "department_id": catalog_kinds["revised"].department_id, "event_id": 1, "task_id": 1,
            "notification_id": 1, "year": 2027, "request_id": 1, "grant_id": 1, "suspension_id": 1,
-           "action": "approve", "report_id": 1, "demand_id": 1}
+           "action": "approve", "report_id": 1, "demand_id": 1, "source_id": 1, "run_id": 1, "record_id": 1}
     pages = [re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule.rule)
              for rule, methods in [*routes(app, with_ids=False), *routes(app, with_ids=True)] if "GET" in methods]
     pages += ["/catalogs/resource", "/catalogs/open"]

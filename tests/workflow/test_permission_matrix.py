@@ -22,6 +22,7 @@ from app.core.errors import PermissionDenied
 from app.extensions import db
 from app.changes import CHANGE_TASK  # noqa: F401  (the change-tracking workflows are declared on import)
 from app.demands import DEMAND  # noqa: F401  (the demand workflow is declared on import)
+from app.harvest import HARVEST_SOURCE  # noqa: F401  (the docking workflows are declared on import)
 from app.sharing import REQUEST  # noqa: F401  (the sharing workflows are declared on import)
 from app.imports import IMPORT_JOB  # noqa: F401  (its workflow is declared on import)
 from app.review import services as review
@@ -296,6 +297,8 @@ SHARING_SCENARIOS.update({
 
 # error reports: their scenarios, SPEC rows and self-related transitions live beside their tests
 from tests.reports.permission_rows import REPORT_SCENARIOS, REPORT_SELF_RELATED, REPORT_SPEC  # noqa: E402
+# docking sources: their scenarios and SPEC rows live beside their tests too
+from tests.harvest.permission_rows import HARVEST_SCENARIOS, HARVEST_SPEC  # noqa: E402
 
 # the requester is always the user's own department: there is no asking on another department's behalf
 SELF_RELATED = {("share_request", "submit"), ("demand", "file"), *REPORT_SELF_RELATED}
@@ -309,7 +312,7 @@ def _today():
 def test_every_user_transition_has_a_scenario():
     """A transition added to a declaration without a row here fails, so the matrix always covers all."""
     assert sorted(USER_TRANSITIONS) == sorted([*SCENARIOS, *JOB_SCENARIOS, *CHANGE_SCENARIOS, *SHARING_SCENARIOS,
-                                               *REPORT_SCENARIOS])
+                                               *REPORT_SCENARIOS, *HARVEST_SCENARIOS])
 
 
 def _state_of(workflow_key: str, entry_id: int) -> str | None:
@@ -486,6 +489,15 @@ def test_sharing_permission_matrix(workflow_key, transition_key, app, make_user,
     assert not wrong, f"{workflow_key}.{transition_key}:\n" + "\n".join(wrong)
 
 
+@pytest.mark.parametrize(("workflow_key", "transition_key"), sorted(HARVEST_SCENARIOS),
+                         ids=[f"{w}.{t}" for w, t in sorted(HARVEST_SCENARIOS)])
+def test_docking_permission_matrix(workflow_key, transition_key, make_user, department):
+    people = {"admin": make_user("admin", "市政务服务数据管理局"), "make_user": make_user}
+    prepare, fire = HARVEST_SCENARIOS[(workflow_key, transition_key)]
+    wrong = _run_matrix(workflow_key, transition_key, prepare, fire, people, department)
+    assert not wrong, f"{workflow_key}.{transition_key}:\n" + "\n".join(wrong)
+
+
 # SPEC §2, by hand: action → (single roles allowed on their own department's entry, on another's)
 SPEC = {
     ("entry", "create"): ({"editor", "admin"}, {"admin"}),
@@ -552,7 +564,7 @@ SPEC = {
 
 
 def test_the_declarations_grant_what_spec_section_2_says():
-    spec = {**SPEC, **REPORT_SPEC}
+    spec = {**SPEC, **REPORT_SPEC, **HARVEST_SPEC}
     assert sorted(spec) == sorted(USER_TRANSITIONS)
     for (workflow_key, transition_key), (own, other) in spec.items():
         declared_own = {r for r in ROLES if _expected(workflow_key, transition_key, frozenset({r}), "own")}
