@@ -9,6 +9,7 @@ import secrets
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import ROOT, load_config
 from .core.db import commit, configure_engine, is_lock_timeout, lock_wait_ms, read_only, write_intent
@@ -32,6 +33,13 @@ def create_app(config: dict | None = None) -> Flask:
                       SESSION_COOKIE_SECURE=settings["SESSION_COOKIE_SECURE"],
                       REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SAMESITE="Lax",
                       REMEMBER_COOKIE_SECURE=settings["SESSION_COOKIE_SECURE"])
+
+    if settings["TRUSTED_PROXIES"]:
+        # behind TLS-terminating proxies, the addresses the app writes out (the API's links, DCAT's IRIs, the
+        # package URLs harvesters keep) take the scheme and host the visitor used; the client's address is read
+        # from X-Forwarded-For by the sessions module itself (app/accounts/sessions.py)
+        hops = int(settings["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=hops, x_host=hops, x_port=hops)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

@@ -42,12 +42,12 @@ SEARCHES = [
 
 def token_for(instance: pathlib.Path) -> str:
     """An API token of the demo's seeker, made through the service (printed once, as the account page does)."""
-    code = ("from app import create_app, accounts\nfrom app.core.db import transaction\n"
-            "from sqlalchemy import select\napp = create_app()\n"
+    code = ("import time\nfrom app import create_app, accounts\nfrom app.core.db import transaction\n"
+            "app = create_app()\n"
             "with app.app_context():\n"
             "    user = accounts.User.query.filter_by(username='seeker').one()\n"
             "    with transaction():\n"
-            "        _row, raw = accounts.create_token(user, 'bench')\n"
+            "        _row, raw = accounts.create_token(user, f'bench {time.time():.0f}')\n"
             "    print(raw)\n")
     env = {**os.environ, "CATALOG_INSTANCE_PATH": str(instance)}
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True,

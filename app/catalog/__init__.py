@@ -4,7 +4,7 @@ from . import policy, queries
 from .classification import load_classification, path_of
 from .diff import Diff, diff_values
 from .forms import state_from_values
-from .freshness import flag_overdue, last_updated_at, modified_at, newly_overdue, overdue_counts, overdue_query, record_update
+from .freshness import flag_overdue, last_updated_at, last_updated_on, modified_at, newly_overdue, overdue_counts, overdue_query, record_update
 from .freshness import status_of as freshness_status
 from .models import (EDITABLE_STATES, REVIEW_STATES, WORKING_STATES, Category, CodeSequence, Entry, EntryStatus,
                      EntryUpdate, EntryVersion, VersionState)
@@ -21,7 +21,7 @@ __all__ = [
     "BaseRef", "Category", "CodeSequence", "Diff", "DraftEdit", "EditConflict", "Entry", "EntryStatus",
     "EntryUpdate", "EntryVersion", "RegistryLookups", "VersionState", "approve", "bp", "check_create", "check_update",
     "create_entries", "create_entry", "diff_values", "entries_by_id", "flag_overdue", "freshness_status", "full_values", "get_entry_by_code",
-    "get_entry_or_404", "is_unchanged", "last_updated_at", "modified_at", "load_classification", "load_topics", "needs_confirmation", "newly_overdue", "overdue_counts", "overdue_query", "path_of", "policy",
+    "get_entry_or_404", "is_unchanged", "last_updated_at", "last_updated_on", "modified_at", "load_classification", "load_topics", "needs_confirmation", "newly_overdue", "overdue_counts", "overdue_query", "path_of", "policy",
     "publish_directly", "queries", "record_update", "retire", "return_", "save_drafts", "state_from_values", "submit",
     "update_draft", "visible_codes", "withdraw",
 ]

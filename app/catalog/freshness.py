@@ -86,6 +86,18 @@ def last_updated_at(entry: Entry, version: EntryVersion) -> dt.datetime | None:
     return version.published_at or entry.updated_at
 
 
+def last_updated_on(entry: Entry, version: EntryVersion) -> dt.date | None:
+    """最近更新日期 as people read it: the day the entry was last updated (a publication or a reported data update),
+    as the 更新状态 counts it; for an entry without one, the day of the version's publication where the registry is."""
+    if entry.last_update_on is not None:
+        return entry.last_update_on
+    moment = last_updated_at(entry, version)
+    if moment is None:
+        return None
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    return moment.replace(tzinfo=dt.timezone.utc).astimezone(zone).date()
+
+
 def modified_at(entry: Entry, version: EntryVersion) -> dt.datetime | None:
     """When this registry last published a version of the entry (naive UTC): CKAN's metadata_modified, by which
     harvesters page incrementally — unlike `last_updated_at`, never an imported catalog's older date."""

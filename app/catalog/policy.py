@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import and_, func
+
 from app.core.errors import PermissionDenied
 
 from .models import Entry, EntryStatus, EntryVersion, VersionState
@@ -39,6 +41,14 @@ def public_only(user) -> bool:
 def is_open(version: EntryVersion | None) -> bool:
     data = version.data if version is not None else {}
     return bool(data.get("open_to_public")) and not data.get("secret")
+
+
+def open_published():
+    """`can_see_published` for the public as SQL, for reads that page and count in the database (joined with the
+    published version): published, its version open to the public and not secret (`is_open`)."""
+    data = EntryVersion.data
+    return and_(Entry.status == EntryStatus.published, data["open_to_public"].as_boolean().is_(True),
+                func.coalesce(data["secret"].as_boolean(), False).is_(False))
 
 
 def can_see_published(user, entry: Entry) -> bool:

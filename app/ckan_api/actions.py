@@ -34,8 +34,6 @@ from .envelope import BAD_REQUEST, SEARCH_QUERY, VALIDATION, ApiError
 INTEGER = re.compile(r"-?[0-9]{1,11}")
 MAX_ROWS = 1000
 DEFAULT_ROWS = 10
-MAX_LIST = 100_000
-INDEX_PAGE = 5000
 
 
 @dataclass(frozen=True)
@@ -165,21 +163,6 @@ def _site_url() -> str:
     return url_for("portal.home", _external=True).rstrip("/")
 
 
-def _visible_ids(user, *, include_private: bool, sort: str = "modified_asc") -> list[int]:
-    """The ids of every published entry the caller may list (the open catalog unless `include_private`)."""
-    public_only = policy.public_only(user) or not include_private
-    ids: list[int] = []
-    start = 0
-    while len(ids) < MAX_LIST:
-        result = indexing.backend().search(SearchQuery(sort=sort, per_page=INDEX_PAGE, start=start,
-                                                       public_only=public_only, local_only=True))
-        ids += [hit.id for hit in result.hits]
-        if len(result.hits) < INDEX_PAGE:
-            break
-        start += INDEX_PAGE
-    return ids
-
-
 @action()
 def package_list(data: dict, user) -> list[str]:
     """The names of the datasets in the open catalog (limit, offset), in name order; with include_private, every
@@ -191,12 +174,12 @@ def package_list(data: dict, user) -> list[str]:
     include_private = args.boolean("include_private")
     args.boolean("include_drafts")
     args.boolean("include_deleted")
-    codes: list[str] = []
-    ids = _visible_ids(user, include_private=include_private)
-    for i in range(0, len(ids), 1000):
-        codes += db.session.scalars(select(Entry.resource_code).where(Entry.id.in_(ids[i:i + 1000]))).all()
-    names = sorted(packages.name_of(code) for code in codes)
-    return names[offset:offset + limit] if limit is not None else names[offset:]
+    visible = (Entry.status == EntryStatus.published if include_private and not policy.public_only(user)
+               else policy.open_published())
+    # resource codes are digits and "/": their order is their names' order ("/" → "-" sorts before digits too)
+    query = (select(Entry.resource_code).join(EntryVersion, Entry.published_version_id == EntryVersion.id)
+             .where(visible).order_by(Entry.resource_code).offset(offset).limit(limit))
+    return [packages.name_of(code) for code in db.session.scalars(query)]
 
 
 @action()

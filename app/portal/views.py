@@ -1,16 +1,14 @@
 """Portal pages: home, search, the catalogs (SPEC §3), entry pages. No writes."""
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from app import catalog, indexing, org, sharing
-from app.catalog import Entry, EntryVersion, last_updated_at, path_of, policy
+from app.catalog import Entry, EntryVersion, path_of, policy
 from app.extensions import db
 from catalog_schema import get_schema
 from search.highlight import highlight, snippet
@@ -154,24 +152,12 @@ def _visible_entry(entry_id: int) -> Entry:
     return entry
 
 
-def _last_updated_on(entry: Entry, version: EntryVersion):
-    """最近更新日期: the day the entry was last updated (a publication or a reported data update), as the 更新状态
-    counts it; for an entry without one, the day of the version's publication where the registry is."""
-    if entry.last_update_on is not None:
-        return entry.last_update_on
-    moment = last_updated_at(entry, version)
-    if moment is None:
-        return None
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    return moment.replace(tzinfo=dt.timezone.utc).astimezone(zone).date()
-
-
 def _published_values(entry: Entry, version: EntryVersion) -> tuple[dict, list[Entry]]:
     """The published version's values as this visitor may see them: 关联资源代码 only of entries they may see, and
     the entry's 最近更新日期."""
     linked = _related_entries(entry, version)
     values = {**catalog.full_values(entry, version), "related_codes": [other.resource_code for other in linked]}
-    last = _last_updated_on(entry, version)
+    last = catalog.last_updated_on(entry, version)
     if last is not None:
         values["last_updated_on"] = last.isoformat()
     return values, linked

@@ -1,6 +1,8 @@
 """Who may see and do what in sharing, read from the workflows' grants."""
 from __future__ import annotations
 
+from sqlalchemy import false, or_, true
+
 from .models import Grant, ShareRequest
 from .workflows import GRANT, REQUEST, SUSPENSION
 
@@ -27,6 +29,17 @@ def boxes(user) -> list[str]:
 def can_see_request(user, row: ShareRequest) -> bool:
     return oversees(user) or (_government(user) and user.department_id in (row.requester_department_id,
                                                                             row.provider_department_id))
+
+
+def visible_requests(user):
+    """`can_see_request` as SQL, for lists that page and count in the database (the API's): the authority sees
+    every request, a government user those their department filed or must answer, anyone else none."""
+    if oversees(user):
+        return true()
+    if not _government(user):
+        return false()
+    return or_(ShareRequest.requester_department_id == user.department_id,
+               ShareRequest.provider_department_id == user.department_id)
 
 
 def can_see_grant(user, grant: Grant) -> bool:

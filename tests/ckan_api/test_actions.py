@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from app.ckan_api import fq
 from app.ckan_api.envelope import SEARCH_QUERY, ApiError
 from app.core.db import transaction
+from app.extensions import db
 from tests.portal.test_portal import login
 
 OPEN = dict(category_code="201001", sensitivity=[], sharing_type="unconditional", sharing_condition=None,
@@ -184,3 +185,18 @@ def test_any_fq_text_gives_filters_or_a_search_query_error(text):
         assert error.kind == SEARCH_QUERY and error.message.startswith("查询条件 fq 有误")
     else:
         assert all(group for group in parsed.any_of)
+
+
+def test_behind_a_trusted_proxy_links_use_the_visitors_scheme_and_host(database_url, tmp_path, monkeypatch):
+    from app import create_app
+
+    monkeypatch.setenv("CATALOG_INSTANCE_PATH", str(tmp_path / "proxied"))
+    proxied = create_app({"DATABASE_URL": database_url, "TESTING": True, "TRUSTED_PROXIES": 1})
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "data.example.gov.cn"}
+    body = _json(proxied.test_client().get("/api/3/action/status_show", headers=headers))
+    assert body["help"].startswith("https://data.example.gov.cn/api/3/action/help_show")
+    assert body["result"]["site_url"] == "https://data.example.gov.cn"
+    plain = _json(proxied.test_client().get("/api/3/action/status_show"))  # no proxy headers: as it came
+    assert plain["result"]["site_url"] == "http://localhost"
+    with proxied.app_context():
+        db.engine.dispose()

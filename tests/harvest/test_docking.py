@@ -3,6 +3,7 @@ Action API; the city's registry (the test's app) harvests it, sees the district 
 next, incremental run, and with an API token of the district also its government catalog."""
 from __future__ import annotations
 
+import json
 import threading
 import urllib.error
 import urllib.parse
@@ -121,6 +122,10 @@ def test_the_city_harvests_a_district_sees_its_changes_and_retirements(app, live
     assert _search("空气质量", public_only=True) == [-air_record.id]
     _status, html = _get(city, "/search", q="空气质量")
     assert f'href="/harvested/{air_record.id}"' in html and "来源：金水区政务信息资源目录（汇聚）" in html
+    hits = json.loads(_get(city, "/search.json", q="空气质量")[1])["hits"]
+    assert [(h["url"], h["harvest_source"]) for h in hits] == [(f"/harvested/{air_record.id}", "金水区政务信息资源目录")]
+    # the city's CKAN API serves its own catalog only: what it harvested is not published again
+    assert json.loads(_get(city, "/api/3/action/package_search", q="空气质量")[1])["result"]["count"] == 0
     _status, page = _get(city, f"/harvested/{air_record.id}")
     assert "本条目录由「金水区政务信息资源目录」汇聚而来，如需修改请联系来源平台" in page
     assert f'href="{district.url}/entries/{air}"' in page

@@ -8,17 +8,14 @@ shown to the public by mistake.
 """
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
-from flask import current_app
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload, raiseload
 
 from app import catalog
-from app.catalog import Category, Entry, EntryStatus, EntryVersion, policy
+from app.catalog import Category, Entry, EntryVersion, policy
 from app.core.errors import NotFound
 from app.core.http import NOT_FOUND_MESSAGE, NOT_FOUND_MESSAGE_EN
 from app.extensions import db
@@ -65,18 +62,9 @@ def last_page(total: int, size: int) -> int:
     return max(1, -(-total // size))
 
 
-def _open_rows():
-    """The SQL side of `policy.can_see_published(PUBLIC, entry)`: published, with an open and not secret published
-    version (`policy.is_open`)."""
-    data = EntryVersion.data
-    return and_(Entry.status == EntryStatus.published,
-                data["open_to_public"].as_boolean().is_(True),
-                func.coalesce(data["secret"].as_boolean(), False).is_(False))
-
-
 def _entries(query) -> list[Entry]:
     """Entries with their published versions joined in; nothing else may be loaded lazily (no N+1)."""
-    query = (query.join(EntryVersion, Entry.published_version_id == EntryVersion.id).where(_open_rows())
+    query = (query.join(EntryVersion, Entry.published_version_id == EntryVersion.id).where(policy.open_published())
              .options(contains_eager(Entry.published_version), joinedload(Entry.department), raiseload("*")))
     entries = db.session.scalars(query).unique().all()
     visible = [entry for entry in entries if policy.can_see_published(PUBLIC, entry)]
@@ -88,7 +76,7 @@ def _entries(query) -> list[Entry]:
 
 def count_open() -> int:
     return db.session.scalar(select(func.count(Entry.id))
-                             .join(EntryVersion, Entry.published_version_id == EntryVersion.id).where(_open_rows()))
+                             .join(EntryVersion, Entry.published_version_id == EntryVersion.id).where(policy.open_published()))
 
 
 def open_page(number: int, size: int, total: int) -> Page:
@@ -127,19 +115,7 @@ def lookups(entries: list[OpenEntry]) -> Lookups:
 def _described(entry: Entry) -> OpenEntry:
     version = entry.published_version
     values = catalog.full_values(entry, version)
-    updated_on = _last_updated_on(entry, version)
+    updated_on = catalog.last_updated_on(entry, version)
     if updated_on is not None:
         values["last_updated_on"] = updated_on.isoformat()
     return OpenEntry(id=entry.id, values=values, department=entry.department)
-
-
-def _last_updated_on(entry: Entry, version: EntryVersion) -> dt.date | None:
-    """最近更新日期 as the entry page shows it: the last update the freshness rules count (a publication, or a data
-    update the department reported), else the day of the version's publication where the registry is."""
-    if entry.last_update_on is not None:
-        return entry.last_update_on
-    moment = catalog.last_updated_at(entry, version)
-    if moment is None:
-        return None
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    return moment.replace(tzinfo=dt.UTC).astimezone(zone).date()

@@ -20,7 +20,6 @@ KINDS = {"data": "数据内容", "metadata": "目录元数据"}
 ANSWERS = {"corrected": "已更正", "no_error": "经核查无误"}
 #: the report pages' queues (their tabs): reports.BOXES, with what the authority's holds
 BOXES = {**reports.BOXES, "authority": f"{reports.BOXES['authority']}（未办结的）"}
-UNSETTLED = (ReportState.open, ReportState.corrected, ReportState.no_error, ReportState.escalated)
 
 FILTERS = (
     *PAGING,
@@ -32,8 +31,7 @@ FILTERS = (
 )
 
 
-VISIBLE = r.TwoDepartments(reports.policy, ErrorReport.reporter_department_id,
-                           ErrorReport.provider_department_id, ErrorReport.state.in_(UNSETTLED), BOXES, "数据疑问")
+VISIBLE = r.Queues(reports.policy, reports.policy.visible_reports, reports.reports_query, BOXES, "数据疑问")
 
 
 def _loaded(stmt):

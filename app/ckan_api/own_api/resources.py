@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import url_for
-from sqlalchemy import or_, true
 
 from app import workdays
 
@@ -53,15 +52,14 @@ def require_caller(user) -> None:
 
 
 @dataclass(frozen=True)
-class TwoDepartments:
-    """The visibility of an object between two departments (a share request, an error report) as SQL: the asking
-    and the answering department see it, the authority sees all; the pages' queues (`box`) narrow it. It restates
-    the domain policy's per-object rule (`can_see_request`, `can_see`); the tests hold the two together."""
+class Queues:
+    """Who sees which of a two-department workflow's objects (a share request, an error report), as the domain
+    says it: its policy's SQL rule (`visible_*`, beside the per-object `can_see_*`) and its pages' queue queries
+    (`box`: the tabs of the queue page), so the API lists exactly what the pages list."""
 
-    policy: object  # the domain's policy module: boxes(user), oversees(user)
-    asking: object  # the asking department's column (requester / reporter)
-    answering: object  # the answering department's column (provider)
-    authority_queue: object  # what the authority's queue holds, as SQL
+    policy: object  # the domain's policy module: boxes(user)
+    visible: Callable  # (user) → SQL: what the user may see
+    queue: Callable  # (box, user) → the queue page's select
     boxes: dict  # box key → its Chinese name
     label: str  # 共享申请, 数据疑问: in the refusal
 
@@ -69,18 +67,12 @@ class TwoDepartments:
         require_caller(user)
         if not self.policy.boxes(user):
             raise forbidden(f"只有政务部门用户可以查看{self.label}", "government users only")
-        if self.policy.oversees(user):
-            return true()
-        return or_(self.asking == user.department_id, self.answering == user.department_id)
+        return self.visible(user)
 
     def box(self, user, box: str):
         if box not in self.policy.boxes(user):
             raise forbidden(f"您没有“{self.boxes[box]}”队列", f"the {box} queue is not yours")
-        if box == "mine":
-            return self.asking == user.department_id
-        if box == "provider":
-            return self.answering == user.department_id
-        return self.authority_queue
+        return self.queue(box, user).whereclause
 
 
 def forbidden(message: str, message_en: str) -> ApiError:

@@ -20,8 +20,6 @@ from .params import PAGING, Param
 STATES = {s.key: s.label for s in sharing.REQUEST.states}
 #: the sharing pages' queues (their tabs), and what each holds
 BOXES = {"mine": "本部门提交的申请", "provider": "待本部门答复", "authority": "主管部门待办（合规审查、转送、待答复、协调中）"}
-AUTHORITY_STATES = (RequestState.compliance_check, RequestState.forwarding, RequestState.escalated,
-                    RequestState.pending)
 
 FILTERS = (
     *PAGING,
@@ -32,8 +30,7 @@ FILTERS = (
 )
 
 
-VISIBLE = r.TwoDepartments(sharing.policy, ShareRequest.requester_department_id, ShareRequest.provider_department_id,
-                           ShareRequest.state.in_(AUTHORITY_STATES), BOXES, "共享申请")
+VISIBLE = r.Queues(sharing.policy, sharing.policy.visible_requests, sharing.requests_query, BOXES, "共享申请")
 
 
 def _loaded(stmt):
@@ -48,8 +45,8 @@ def list_requests(user, args: dict) -> r.Page:
         conditions.append(VISIBLE.box(user, args["box"]))
     if args["state"]:
         conditions.append(ShareRequest.state == RequestState(args["state"]))
-    if args["overdue"]:
-        conditions.append(ShareRequest.due_on < today())
+    if args["overdue"]:  # as the queue page's 逾期 filter: still open, past the current step's deadline
+        conditions += [ShareRequest.due_on < today(), ShareRequest.state.in_(sharing.OPEN_STATES)]
     count = db.session.scalar(select(func.count(ShareRequest.id)).where(*conditions)) or 0
     rows = db.session.scalars(_loaded(select(ShareRequest)).where(*conditions).order_by(ShareRequest.id.desc())
                               .limit(args["limit"]).offset(args["offset"])).unique().all()
