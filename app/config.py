@@ -30,7 +30,8 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "LOGIN_RATE_LIMIT_ACCOUNT": ("10 per 10 minutes",
                                  "sign-in tries for one account from the addresses it never signed in from, together"),
     "LOGIN_RATE_LIMIT_ADDRESS": ("100 per 10 minutes", "sign-in tries from one client address, right or wrong"),
-    "TRUSTED_PROXIES": (0, "reverse proxies in front of the app whose X-Forwarded-For names the client (0: none)"),
+    "TRUSTED_PROXIES": (0, "reverse proxies in front of the app whose X-Forwarded-For names the client and whose "
+                           "X-Forwarded-Proto / -Host / -Port give the address absolute links use (0: none)"),
     "PASSWORD_CHANGE_RATE_LIMIT": ("10 per hour", "password change tries per signed-in user"),
     "SEARCH_RATE_LIMIT_PUBLIC": ("60 per minute",
                                  "searches (/search, /search.json, /catalogs/…) per anonymous address"),
