@@ -86,7 +86,7 @@ def measure(port: int, headers: dict, label: str, rounds: int, extra: dict) -> N
         print(f"{action:24} {percentile(times, 50):8.1f} {percentile(times, 95):8.1f}")
     elapsed, listed = call(conn, "package_list", extra, headers)
     print(f"{'package_list (all)':24} {elapsed:8.1f} {'':>8}  {len(listed)}")
-    started, pages, seen, mark = time.perf_counter(), 0, 0, None
+    started, pages, seen = time.perf_counter(), 0, 0
     while True:
         params = {"rows": "1000", "sort": "metadata_modified asc", "start": str(seen), **extra}
         _elapsed, result = call(conn, "package_search", params, headers)

@@ -25,7 +25,6 @@ from app.core.errors import InvalidInput, NotFound
 from app.extensions import db
 from app.org import Department
 from catalog_schema import Problem, get_schema
-from search.fields import facet_keys
 from search.query import SearchQuery
 
 from . import fq, packages
@@ -174,11 +173,9 @@ def package_list(data: dict, user) -> list[str]:
     include_private = args.boolean("include_private")
     args.boolean("include_drafts")
     args.boolean("include_deleted")
-    visible = (Entry.status == EntryStatus.published if include_private and not policy.public_only(user)
-               else policy.open_published())
     # resource codes are digits and "/": their order is their names' order ("/" → "-" sorts before digits too)
-    query = (select(Entry.resource_code).join(EntryVersion, Entry.published_version_id == EntryVersion.id)
-             .where(visible).order_by(Entry.resource_code).offset(offset).limit(limit))
+    query = (_published_by(user if include_private else None).with_only_columns(Entry.resource_code)
+             .order_by(Entry.resource_code).offset(offset).limit(limit))
     return [packages.name_of(code) for code in db.session.scalars(query)]
 
 
@@ -223,15 +220,10 @@ def _resolver(lookups: packages.Lookups):
     return resolve
 
 
-def _facet_name(key: str) -> str:
-    return {"provider": "organization", "keywords": "tags", "topic_codes": "groups",
-            "format_category": "res_format"}.get(key, key)
-
-
 def _facet_key(name: str) -> str:
-    key = fq.CKAN_FIELDS.get(name, name)
-    if key not in facet_keys():
-        known = "、".join(["organization", "tags", "groups", "res_format"] + list(facet_keys()))
+    key = fq.facet_key(name)
+    if key is None:
+        known = "、".join(fq.field_names())
         raise ApiError(VALIDATION, f"不能按“{name[:40]}”统计分面（可用：{known}）", f"cannot facet on {name[:40]!r}",
                        fields={"facet.field": [f"未知字段 {name[:40]} / unknown field"]})
     return key
@@ -337,15 +329,10 @@ def organization_list(data: dict, user) -> list:
     """The departments (organizations): names, or with all_fields dicts with their package_count (the datasets
     this caller may see); sort by name, title or package_count; limit and offset."""
     args = Args(data, ("all_fields", "limit", "offset", "sort"))
-    counts = _counts("provider", user)
-    own = dict(db.session.execute(select(Entry.department_id, func.count()).where(
-        Entry.status == EntryStatus.published).group_by(Entry.department_id)).all())
+    counts = dict(db.session.execute(_published_by(user).with_only_columns(Entry.department_id, func.count())
+                                     .group_by(Entry.department_id)).all())
     departments = db.session.scalars(select(Department).order_by(Department.code)).all()
-    items = []
-    for department in departments:
-        # the tree facet counts a department with its children; CKAN counts an organization's own datasets
-        visible = min(counts.get(str(department.id), 0), own.get(department.id, 0))
-        items.append(packages.organization_dict(department, package_count=visible))
+    items = [packages.organization_dict(d, package_count=counts.get(d.id, 0)) for d in departments]
     items = _ordered(items, args.text("sort", "name asc", max_length=40),
                      {"name": "name", "title": "title", "package_count": "package_count"})
     items = _page(items, args)
@@ -361,15 +348,22 @@ def organization_show(data: dict, user) -> dict:
     if department is None:
         raise NotFound("未找到该部门", "Not found")
     include = args.boolean("include_datasets")
-    result = indexing.backend().search(SearchQuery(
-        filters={"provider": [str(department.id)]}, per_page=10 if include else 0, local_only=True,
-        public_only=policy.public_only(user), sort="modified"))
-    out = packages.organization_dict(department, package_count=result.total)
+    own = _published_by(user).where(Entry.department_id == department.id)
+    count = db.session.scalar(own.with_only_columns(func.count())) or 0
+    out = packages.organization_dict(department, package_count=count)
     if include:
-        found = packages.load([h.id for h in result.hits])
-        out["packages"] = packages.package_dicts(
-            [(found[h.id], found[h.id].published_version) for h in result.hits if h.id in found], user)
+        ids = db.session.scalars(own.with_only_columns(Entry.id).order_by(EntryVersion.published_at.desc(),
+                                                                           Entry.id.desc()).limit(10)).all()
+        found = packages.load(ids)
+        out["packages"] = packages.package_dicts([(found[i], found[i].published_version) for i in ids], user)
     return out
+
+
+def _published_by(user):
+    """The published entries this caller may see, joined with their published versions (CKAN counts an
+    organization's own datasets: a department's, not its subordinates')."""
+    query = select(Entry).join(EntryVersion, Entry.published_version_id == EntryVersion.id)
+    return query.where(policy.open_published() if policy.public_only(user) else Entry.status == EntryStatus.published)
 
 
 GROUP_TYPES = {"group": "topic_codes", "classification": "category_code"}
@@ -456,10 +450,11 @@ def _submit_if_asked(entry: Entry, data: dict, user) -> None:
 
 
 def _result(entry: Entry, user) -> dict:
+    """What a write answers, as CKAN does: the dataset as the write left it — its working version (a draft, or a
+    revision in review while the published one stays public), or after a retirement the last published one."""
     db.session.flush()
     db.session.refresh(entry)
-    version = packages.visible_version(user, entry) or entry.draft_version or entry.published_version
-    return packages.package_dicts([(entry, version)], user)[0]
+    return packages.package_dicts([(entry, entry.draft_version or entry.published_version)], user)[0]
 
 
 @action(write=True)

@@ -84,10 +84,21 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def _key_of(name: str) -> str:
+def facet_key(name: str) -> str | None:
+    """The index's facet a CKAN field name (organization, tags …) or a schema facet key stands for, or None."""
     key = CKAN_FIELDS.get(name, name)
-    if key not in facet_keys():
-        known = "、".join(list(CKAN_FIELDS) + list(facet_keys()) + list(TIME_FIELDS))
+    return key if key in facet_keys() else None
+
+
+def field_names() -> list[str]:
+    """The names a client may filter and facet on: CKAN's, then the schema's facet keys."""
+    return list(CKAN_FIELDS) + list(facet_keys())
+
+
+def _key_of(name: str) -> str:
+    key = facet_key(name)
+    if key is None:
+        known = "、".join(field_names() + list(TIME_FIELDS))
         raise _error(f"不能按字段“{name[:50]}”筛选（可用：{known}）", f"cannot filter on field {name[:50]!r}")
     return key
 

@@ -130,10 +130,11 @@ def _iso(moment) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def _state(entry: Entry, version: EntryVersion) -> str:
+def _state(entry: Entry) -> str:
+    """CKAN's state of the dataset (the entry), whichever of its versions a dict shows: `version_state` says that."""
     if entry.status == EntryStatus.retired:
         return "deleted"
-    return "active" if version is entry.published_version and version is not None else "draft"
+    return "active" if entry.published_version is not None else "draft"
 
 
 def _resource(entry: Entry, values: dict, page_url: str) -> dict:
@@ -170,7 +171,7 @@ def package_dicts(entries_and_versions: Iterable[tuple[Entry, EntryVersion]], us
         topics = values.get("topic_codes") or []
         package = {
             "id": str(entry.id), "name": name_of(entry.resource_code), "title": version.name,
-            "notes": values.get("summary") or "", "type": "dataset", "state": _state(entry, version),
+            "notes": values.get("summary") or "", "type": "dataset", "state": _state(entry),
             "private": not policy.is_open(version), "url": page_url,
             "metadata_created": _iso(entry.created_at),
             "metadata_modified": _iso(catalog.modified_at(entry, version)),

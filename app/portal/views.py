@@ -192,6 +192,7 @@ def entry(entry_id: int):
                            contacts=contacts, contact_roles=org.CONTACT_ROLES, government=government,
                            can_revise=policy.can_edit(current_user, entry),
                            can_report=sharing.reports.reporting(current_user, entry).allowed,
+                           in_open_catalog=policy.is_open(version),
                            related=_related(entry, version, linked, category_path))
 
 

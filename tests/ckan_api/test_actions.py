@@ -200,3 +200,40 @@ def test_behind_a_trusted_proxy_links_use_the_visitors_scheme_and_host(database_
     assert plain["result"]["site_url"] == "http://localhost"
     with proxied.app_context():
         db.engine.dispose()
+
+
+def test_package_update_replaces_the_metadata_and_empties_what_is_left_out(client, make_entry, make_user):
+    from app import accounts, catalog
+
+    editor = make_user("editor", "市公安局")
+    entry = make_entry(**OPEN, name="空气质量监测日报", keywords=["环境"], user=editor)
+    with transaction():
+        _row, raw = accounts.create_token(editor, "更新脚本")
+    headers = {"X-CKAN-API-Key": raw}
+    values = {k: v for k, v in catalog.full_values(entry, entry.published_version).items()
+              if k not in ("resource_code", "name", "summary", "release_date")}
+    partial = client.post("/api/3/action/package_update", json={"id": str(entry.id), "title": "空气质量日报"},
+                          headers=headers)
+    assert partial.status_code == 409  # what is left out is emptied, and the required fields say so
+    assert {"summary", "format_category"} <= set(_json(partial)["error"])
+    whole = client.post("/api/3/action/package_update", headers=headers, json={
+        **values, "id": entry.resource_code, "title": "空气质量日报", "notes": "每日发布。", "tags": []})
+    assert whole.status_code == 200, _json(whole)
+    package = _json(whole)["result"]
+    assert package["state"] == "active" and package["version_state"] == "draft"
+    db.session.rollback()
+    draft = db.session.get(catalog.Entry, entry.id).draft_version
+    assert (draft.name, draft.data["summary"], draft.data.get("keywords")) == ("空气质量日报", "每日发布。", [])
+
+
+def test_an_organization_counts_its_own_datasets_not_its_subordinates(client, make_entry, make_user):
+    district_bureau = make_user("editor", "东城区民政局")
+    make_entry(**OPEN, name="东城区养老机构名录", user=district_bureau)
+    make_entry(name="东城区低保对象信息", user=district_bureau)  # government users only
+    rows = {o["title"]: o for o in _json(client.get("/api/3/action/organization_list?all_fields=true"))["result"]}
+    assert rows["东城区民政局"]["package_count"] == 1  # the public: the open dataset
+    assert rows["示例市东城区人民政府"]["package_count"] == 0  # CKAN counts an organization's own datasets
+    shown = _json(client.get("/api/3/action/organization_show?id=048&include_datasets=true"))["result"]
+    assert shown["package_count"] == 1 and [p["title"] for p in shown["packages"]] == ["东城区养老机构名录"]
+    assert _json(client.get("/api/3/action/package_list"))["result"] == [
+        p["name"] for p in shown["packages"]]

@@ -198,6 +198,8 @@ def test_patch_revises_and_delete_retires_through_the_workflow(app, live_server,
     with ckanapi.RemoteCKAN(live_server, apikey=_token(editor)) as ckan:
         patched = ckan.action.package_patch(id=str(entry.id), notes="新的摘要：每日发布。", change_note="改写摘要")
         assert patched["state"] == "active"  # v1 stays published while v2 is drafted
+        assert (patched["notes"], patched["version"], patched["version_state"]) == ("新的摘要：每日发布。", "2", "draft")
+        assert ckan.action.package_show(id=str(entry.id))["notes"] != "新的摘要：每日发布。"  # the public one is v1
         with pytest.raises(ckanapi.ValidationError):
             ckan.action.package_delete(id=str(entry.id))  # a reason is required
     db.session.rollback()  # the server committed in its own sessions: read afresh

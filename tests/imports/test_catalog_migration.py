@@ -10,7 +10,6 @@ from app.catalog.models import Category, Entry
 from app.extensions import db
 from app.imports import services as imports
 from app.org import Department
-from search.query import SearchQuery
 from tests.importers.test_roundtrip import PERSON_ITEMS, PERSON_ROW, fill
 from tests.org.test_regions import DEPARTMENT_HEADER, NODES, REGION_HEADER, REGIONS, credit_code, write
 from tests.portal.test_portal import login
